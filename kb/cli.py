@@ -1,0 +1,191 @@
+"""The `kb` command line: validate, schema, new, explain.
+
+Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 usage or internal failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, TypeAdapter
+
+from kb.codes import CODES, render_markdown
+from kb.config import ConfigError, find_config, load_config
+from kb.diagnostics import Report
+from kb.formatting import FORMATS, render
+from kb.knowledgebase import load, load_paths
+from kb.models import MODELS, Defect, Lesson
+from kb.templates import next_id, render_entry, slugify
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def default_target() -> Path:
+    config_path = find_config(Path.cwd())
+    if config_path is not None:
+        return config_path.parent / load_config(config_path).content_dir
+    return Path("content") if Path("content").is_dir() else Path(".")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    targets = [Path(p) for p in args.paths] or [default_target()]
+    for t in targets:
+        if not t.exists():
+            raise UsageError(f"path not found: {t}")
+    bases, problems = load_paths(targets)
+    report = Report(diagnostics=list(problems))
+    wanted = [t.resolve() for t in targets]
+    for kb in bases:
+        report.files += len(kb.sources)
+        report.entries += len(kb.entries)
+        for d in kb.diagnostics:
+            where = Path(d.path).resolve()
+            if any(where == w or where.is_relative_to(w) for w in wanted) or kb.root in wanted:
+                report.diagnostics.append(d)
+    print(render(report, args.format, sys.stdout))
+    return EXIT_ERRORS if report.errors else EXIT_OK
+
+
+def schema_for(kind: str | None) -> dict[str, object]:
+    if kind:
+        schema = MODELS[kind].model_json_schema()
+        schema["title"] = f"DefectKB {kind} front matter"
+    else:
+        adapter = TypeAdapter(Annotated[Defect | Lesson, Field(discriminator="kind")])
+        schema = adapter.json_schema()
+        schema["title"] = "DefectKB entry front matter"
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    if args.write:
+        out = Path(args.write)
+        out.mkdir(parents=True, exist_ok=True)
+        for kind in (args.kind,) if args.kind else ("defect", "lesson"):
+            path = out / f"{kind}.schema.json"
+            path.write_text(json.dumps(schema_for(kind), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            print(f"wrote {path}")
+        return EXIT_OK
+    print(json.dumps(schema_for(args.kind), ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    target = default_target()
+    config_path = find_config(target.resolve())
+    config = load_config(config_path)
+    root = target.resolve()
+    kb = load(root, config, rules=[])
+    cfg = config.kind(args.kind)
+    entry_id = next_id(cfg.id_prefix, kb.known_ids)
+    now = datetime.now().astimezone().replace(second=0, microsecond=0)
+    values: dict[str, object] = {"kind": args.kind, "id": entry_id, "title": args.title or ""}
+    if args.kind == "defect":
+        values.update(status="new", reported_at=now, occurred_at=now)
+        if args.product:
+            values["product"] = args.product
+    else:
+        values.update(status="draft", created_at=now.date(), event_date=now.date())
+        if args.product:
+            values["products"] = [args.product]
+    if args.pm:
+        values["pm"] = args.pm
+    text = render_entry(args.kind, config, values)
+    if args.stdout:
+        print(text)
+        return EXIT_OK
+    slug = slugify(args.title or "")
+    path = root / cfg.folder / (f"{entry_id}-{slug}.md" if slug else f"{entry_id}.md")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(path)
+    return EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    if args.all:
+        if args.markdown:
+            print(render_markdown())
+        else:
+            for c in CODES.values():
+                print(f"{c.code}  {c.name:<28} {c.severity.value:<8} {c.summary}")
+        return EXIT_OK
+    if not args.code:
+        raise UsageError("name a code (e.g. `kb explain KB104`) or pass --all")
+    code = CODES.get(args.code.upper())
+    if code is None:
+        raise UsageError(f"unknown code {args.code}; `kb explain --all` lists them")
+    example = code.example.replace("\\n", "\n    ")
+    print(f"{code.code} {code.name} ({code.severity.value})\n\n{code.summary}\n\nExample:\n    {example}\n\n"
+          f"Fix: {code.fix}")
+    return EXIT_OK
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors exit 2, as documented
+        self.print_usage(sys.stderr)
+        print(f"kb: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kb", description="DefectKB: validate and publish a defect knowledge base.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("validate", help="check entries and registries; print every problem")
+    p.add_argument("paths", nargs="*", help="files or folders (default: the knowledge base here)")
+    p.add_argument("--format", choices=FORMATS, default="text")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of entry front matter")
+    p.add_argument("--kind", choices=sorted(MODELS))
+    p.add_argument("--write", metavar="DIR", help="write <kind>.schema.json files into DIR")
+    p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("new", help="create an entry from the template, with the next free id")
+    p.add_argument("kind", choices=sorted(MODELS))
+    p.add_argument("--title")
+    p.add_argument("--product")
+    p.add_argument("--pm")
+    p.add_argument("--stdout", action="store_true", help="print instead of writing a file")
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("explain", help="describe a diagnostic code")
+    p.add_argument("code", nargs="?")
+    p.add_argument("--all", action="store_true")
+    p.add_argument("--markdown", action="store_true")
+    p.set_defaults(func=cmd_explain)
+
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        print(f"kb: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ConfigError as exc:
+        print(f"{exc.path}:{exc.line}:{exc.column}: KB602 {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # never a traceback for users; say what failed
+        print(f"kb: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print("kb: please report this with the command and files that trigger it", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,205 @@
+"""The catalogue of diagnostic codes.
+
+Codes are stable: once published, a code keeps its meaning. `docs/diagnostics.md` is generated
+from this table (`kb explain --all --markdown`), and `kb explain CODE` prints one entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kb.diagnostics import Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    example: str
+    fix: str
+
+
+E, W = Severity.ERROR, Severity.WARNING
+
+_CODES = [
+    # -- files and front matter -------------------------------------------------------------
+    Code("KB001", "unreadable-file", E, "The file cannot be read or is not valid UTF-8.",
+         "A file saved as GBK: `标题` is stored as bytes 0xB1 0xEA ...",
+         "Save the file as UTF-8 (most editors: 'Save with encoding' → UTF-8)."),
+    Code("KB002", "empty-file", E, "The entry file is empty.",
+         "content/defects/DEF-0100-x.md has 0 bytes.",
+         "Start from `kb new defect` or delete the file."),
+    Code("KB003", "missing-front-matter", E, "The entry does not start with a `---` front-matter block.",
+         "# Title\\nSome text",
+         "Put the YAML metadata between two `---` lines at the very top of the file."),
+    Code("KB004", "unterminated-front-matter", E, "The front matter is opened with `---` but never closed.",
+         "---\\nid: DEF-0001\\n# Title",
+         "Add a line with just `---` after the last front-matter key."),
+    Code("KB005", "yaml-syntax", E, "The front matter is not valid YAML.",
+         "title: [unclosed",
+         "Fix the YAML at the reported line; quote values that contain `: `, `#`, `[` or `{`."),
+    Code("KB006", "front-matter-not-mapping", E, "The front matter is not a mapping of keys to values.",
+         "---\\n- just\\n- a list\\n---",
+         "Write one `key: value` per line."),
+    Code("KB007", "duplicate-key", E, "A key appears twice in the same mapping; YAML would silently keep the last.",
+         "severity: minor\\nseverity: fatal",
+         "Delete one of the two lines."),
+    Code("KB008", "file-too-large", E, "The file is larger than the configured limit (`max_file_bytes`).",
+         "A 40 MB log pasted into an entry.",
+         "Move logs and dumps to an attachment store and link them; or raise `max_file_bytes` in kb.yml."),
+    Code("KB009", "yaml-too-complex", E, "The front matter nests too deeply or expands aliases too far.",
+         "a: &a [*b, *b, ...] (an alias bomb)",
+         "Front matter is flat metadata: write values out, without anchors and deep nesting."),
+    Code("KB010", "path-outside-repository", E, "A symlink points outside the knowledge base.",
+         "content/defects/DEF-0009.md -> /etc/passwd",
+         "Replace the link by the file itself."),
+    Code("KB011", "stray-file", W, "A file in an entry folder is not a Markdown entry.",
+         "content/defects/notes.txt",
+         "Move attachments to an `assets/` folder, or rename the file to `.md` if it is an entry."),
+    Code("KB012", "byte-order-mark", W, "The file starts with a UTF-8 byte-order mark.",
+         "\\ufeff---",
+         "Save the file as UTF-8 without BOM."),
+    Code("KB013", "yaml-tab", E, "A tab character is used for indentation in the front matter.",
+         "links:\\n\\ttracker: https://...",
+         "Indent YAML with spaces."),
+    # -- schema -----------------------------------------------------------------------------
+    Code("KB101", "missing-field", E, "A required front-matter field is missing.",
+         "(no `severity:` line)",
+         "Add the field; `kb new` writes a template with every field."),
+    Code("KB102", "unknown-field", E, "The front matter has a key the schema does not know.",
+         "serverity: fatal",
+         "Fix the spelling (the hint names the closest field) or remove the key."),
+    Code("KB103", "wrong-type", E, "A value has the wrong type.",
+         "affected_versions: 2.3",
+         "Write the type the field expects; quote versions and ids (`\"2.3\"`)."),
+    Code("KB104", "invalid-choice", E, "A value is not one of the allowed choices.",
+         "severity: critical",
+         "Use one of the listed values; Chinese labels are listed beside them."),
+    Code("KB105", "invalid-value", E, "A value does not have the required form (pattern, length, range).",
+         "id: DEF-42",
+         "Follow the form given in the message."),
+    Code("KB106", "naive-datetime", E, "A timestamp has a time of day but no timezone.",
+         "reported_at: 2025-06-03 10:05:00",
+         "Add the UTC offset (`2025-06-03T10:05:00+08:00`) or give only the date."),
+    # -- lifecycle ----------------------------------------------------------------------------
+    Code("KB201", "field-required-by-status", E, "The entry's status requires a field that is empty.",
+         "status: fixing\\ninjected_phase: null",
+         "Fill in the field, or move the entry back to the status it is really in."),
+    Code("KB202", "section-required-by-status", E, "The entry's status requires a body section that is missing.",
+         "status: testing, but no `## Solution / 解决方案` section",
+         "Add the section with the heading in English, Chinese or `English / 中文`."),
+    Code("KB203", "empty-section", E, "A required body section has a heading but no text.",
+         "## Analysis / 原因分析\\n## Solution / 解决方案",
+         "Write the section, or remove the heading if the status does not need it yet."),
+    Code("KB204", "status-not-enabled", E, "The status exists but is not enabled in this knowledge base's configuration.",
+         "status: deferred (kb.yml lists no `deferred`)",
+         "Use an enabled status or enable it in kb.yml."),
+    Code("KB205", "status-resolution-mismatch", E, "The resolution does not fit the status.",
+         "status: closed\\nresolution: null",
+         "Closed and verified defects are `fixed`; rejected ones say why (duplicate, by_design, ...)."),
+    Code("KB206", "field-must-be-empty", E, "A field must be empty in the entry's status.",
+         "status: reopened\\nclosed_at: 2025-06-10",
+         "Clear the field (set it to null); git keeps its history."),
+    # -- consistency ------------------------------------------------------------------------
+    Code("KB301", "time-order", E, "Lifecycle timestamps are out of order.",
+         "reported_at: 2025-06-03\\nresolved_at: 2025-06-01",
+         "Correct the earlier or the later timestamp."),
+    Code("KB302", "date-in-future", E, "A date lies in the future.",
+         "occurred_at: 2031-01-01",
+         "Correct the date; plan dates belong in action items' `due`."),
+    Code("KB303", "version-order", E, "The fixed version is among or before the affected versions.",
+         "affected_versions: [\"2.3.1\"]\\nfixed_version: \"2.3.0\"",
+         "The fixed version is the first release that contains the fix."),
+    Code("KB304", "escape-flag", E, "`online` and `found_phase` disagree, or an online defect has internal impact.",
+         "found_phase: production\\nonline: false",
+         "A defect is online exactly when it was found in production."),
+    Code("KB305", "severity-priority", W, "Priority does not fit severity and no rationale is given.",
+         "severity: fatal\\npriority: p3",
+         "Raise the priority or explain it in `priority_rationale`."),
+    Code("KB306", "separation-of-duties", E, "The same person fixed and verified, or wrote and reviewed.",
+         "assignee: wang.wu\\nverifier: wang.wu",
+         "Have someone else verify or review. For normal and minor defects this is a warning."),
+    Code("KB307", "action-item", E, "An action item is incomplete or inconsistent.",
+         "due: 2025-01-01 (before the lesson was created)",
+         "Give each action item an owner, a type and a due date after `created_at`."),
+    Code("KB308", "overdue-action-item", W, "An action item is past its due date and not done.",
+         "due: 2025-07-01\\nstatus: todo",
+         "Finish it, move the date with a note, or mark it `wont_do`."),
+    Code("KB309", "duplicate-link", E, "`duplicate_of` and `resolution: duplicate` must come together and point at a real original.",
+         "resolution: duplicate\\nduplicate_of: null",
+         "Name the original defect in `duplicate_of`."),
+    # -- references -------------------------------------------------------------------------
+    Code("KB401", "unknown-person", E, "A person is not in the people registry.",
+         "pm: zhang.shan",
+         "Use the id from people.yml (the hint names the closest), or add the person there."),
+    Code("KB402", "not-a-pm", E, "The `pm` is not a product manager of the entry's product.",
+         "product: billing\\npm: li.si",
+         "Name the product's PM, or add the person to the product's `pms` in products.yml."),
+    Code("KB403", "unknown-product", E, "A product or component is not in the products registry.",
+         "product: biling",
+         "Use a key from products.yml, or add the product there."),
+    Code("KB404", "unknown-tag", E, "A tag is not in the tag vocabulary.",
+         "tags: [concurency]",
+         "Use a tag from tags.yml (with its description), or add it there by pull request."),
+    Code("KB405", "unknown-entry", E, "A reference names an entry that does not exist.",
+         "related_lessons: [LES-0999]",
+         "Fix the id."),
+    Code("KB406", "missing-backlink", E, "A defect and a lesson do not point at each other.",
+         "DEF-0042 lists LES-0007, but LES-0007's source_defects does not list DEF-0042",
+         "Add the id to the other entry as well."),
+    Code("KB407", "lesson-required", E, "A closed severe or online defect has no lesson.",
+         "status: closed\\nseverity: fatal\\nrelated_lessons: []",
+         "Write the lesson (`kb new lesson`) and link both ways."),
+    # -- identity ---------------------------------------------------------------------------
+    Code("KB501", "duplicate-id", E, "Two entries have the same id.",
+         "DEF-0042 in two files",
+         "Give the newer entry the next free id (`kb new` picks one)."),
+    Code("KB502", "id-prefix", E, "The id prefix does not match the entry's kind.",
+         "kind: lesson\\nid: DEF-0007",
+         "Defects use `DEF-`, lessons `LES-` (configurable in kb.yml)."),
+    Code("KB503", "file-name", E, "The file name does not start with the entry's id, or the entry sits in the wrong folder.",
+         "content/defects/invoice-bug.md with id DEF-0042",
+         "Rename the file to `DEF-0042-<slug>.md` in the folder of its kind."),
+    # -- registries and configuration -------------------------------------------------------
+    Code("KB601", "registry", E, "A registry (people, products, tags) is invalid.",
+         "people.yml: roles: [boss]",
+         "Fix the registry entry at the reported line."),
+    Code("KB602", "config", E, "kb.yml is invalid.",
+         "statuses: [new, dun]",
+         "Fix the configuration at the reported line."),
+    # -- internal ---------------------------------------------------------------------------
+    Code("KB900", "internal-error", E, "A check failed unexpectedly. This is a bug in DefectKB.",
+         "-", "Report it with the file that triggers it."),
+]
+
+CODES: dict[str, Code] = {c.code: c for c in _CODES}
+
+
+def render_markdown() -> str:
+    """The diagnostics reference page, generated from the table above."""
+    out = [
+        "# Diagnostic codes",
+        "",
+        "Generated by `kb explain --all --markdown`; do not edit by hand.",
+        "Every diagnostic names a file, a line, a column and one of these codes.",
+        "",
+    ]
+    for c in _CODES:
+        example = c.example.replace("\\n", "\n")
+        out += [
+            f"## {c.code} `{c.name}` ({c.severity.value})",
+            "",
+            c.summary,
+            "",
+            "Example:",
+            "",
+            "```yaml",
+            example,
+            "```",
+            "",
+            f"Fix: {c.fix}",
+            "",
+        ]
+    return "\n".join(out)

@@ -1,0 +1,192 @@
+"""Loading a whole knowledge base once: registries, entries, schema, then the rules."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from kb.body import Heading, match_sections
+from kb.config import Config, ConfigError, find_config, load_config
+from kb.diagnostics import Diagnostic, Position, Report, Severity
+from kb.loader import Limits, SourceFile, read_source, walk
+from kb.models import MODELS, Defect, Lesson
+from kb.registry import Registry, load_registry
+from kb.schema_check import validate_entry
+
+SKIPPED_NAMES = {"index.md", "README.md"}
+
+
+@dataclass(slots=True)
+class Entry:
+    """A validated entry: its model, its file and the sections its body provides."""
+
+    model: Defect | Lesson
+    source: SourceFile
+    sections: dict[str, Heading]
+    rel_path: str  # path inside the content folder, with forward slashes
+
+    @property
+    def id(self) -> str:
+        return self.model.id
+
+    @property
+    def kind(self) -> str:
+        return self.model.kind
+
+    def pos(self, *path: str | int, key: bool = False) -> Position:
+        assert self.source.located is not None
+        return self.source.located.at(tuple(path), key=key)
+
+    def diag(self, code: str, pos: Position, message: str, hint: str | None = None,
+             severity: Severity = Severity.ERROR) -> Diagnostic:
+        return Diagnostic(self.source.display, pos.line, pos.column, code, severity, message, hint)
+
+
+@dataclass(slots=True)
+class KnowledgeBase:
+    root: Path
+    config: Config
+    registry: Registry
+    entries: list[Entry] = field(default_factory=list)
+    sources: list[SourceFile] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    by_id: dict[str, Entry] = field(default_factory=dict)
+    known_ids: set[str] = field(default_factory=set)  # ids of every file, valid or not
+    today: date = field(default_factory=lambda: datetime.now(UTC).date())
+
+    @property
+    def defects(self) -> list[Entry]:
+        return [e for e in self.entries if e.kind == "defect"]
+
+    @property
+    def lessons(self) -> list[Entry]:
+        return [e for e in self.entries if e.kind == "lesson"]
+
+    def report(self) -> Report:
+        return Report(diagnostics=list(self.diagnostics), files=len(self.sources), entries=len(self.entries))
+
+
+Rule = Callable[[KnowledgeBase], Iterable[Diagnostic]]
+
+
+def _display(path: Path, base: Path | None) -> str:
+    if base is not None:
+        try:
+            return os.path.relpath(path, base).replace(os.sep, "/")
+        except ValueError:  # pragma: no cover - different drives on Windows
+            pass
+    return str(path).replace(os.sep, "/")
+
+
+def resolve(target: Path) -> tuple[Path, Config, Path | None]:
+    """Find the content folder and configuration for a path given on the command line.
+
+    With a kb.yml in the path or above it, its `content_dir` is the knowledge base; otherwise
+    a folder is taken as the content folder itself (as a copied `content/` is).
+    """
+    config_path = find_config(target.resolve())
+    config = load_config(config_path)
+    if config_path is not None:
+        content = (config_path.parent / config.content_dir).resolve()
+        if target.resolve() == content or target.resolve().is_relative_to(content):
+            return content, config, config_path
+        if target.is_dir() and (target / config.defect.folder).is_dir():
+            return target.resolve(), config, config_path
+        return content, config, config_path
+    return (target if target.is_dir() else target.parent).resolve(), config, None
+
+
+def load(root: Path, config: Config | None = None, *, display_base: Path | None = None,
+         rules: list[Rule] | None = None) -> KnowledgeBase:
+    """Parse every entry once, check the schema, then run the rules over the whole set."""
+    config = config or Config()
+    base = display_base if display_base is not None else Path.cwd()
+    data_dir = root / config.data_dir
+    registry, reg_diags = load_registry(data_dir, _display(data_dir, base))
+    kb = KnowledgeBase(root=root, config=config, registry=registry)
+    if config.today:
+        kb.today = config.today
+    kb.diagnostics.extend(reg_diags)
+    limits = Limits(config.max_file_bytes, config.max_yaml_nodes, config.max_yaml_depth)
+
+    for kind in ("defect", "lesson"):
+        folder = root / config.kind(kind).folder
+        if not folder.is_dir():
+            continue
+        for path in walk(folder):
+            display = _display(path, base)
+            if path.suffix.lower() != ".md":
+                kb.diagnostics.append(Diagnostic(display, 1, 1, "KB011", Severity.WARNING,
+                                                 f"`{path.name}` is not a Markdown entry",
+                                                 "move attachments to an assets/ folder outside "
+                                                 f"{config.kind(kind).folder}/, or rename it to .md"))
+                continue
+            if path.name in SKIPPED_NAMES:
+                continue
+            src = read_source(path, display, root, limits)
+            kb.sources.append(src)
+            _check_schema(kb, src, kind, path)
+            kb.diagnostics.extend(src.diagnostics)
+
+    for rule in rules if rules is not None else default_rules():
+        try:
+            kb.diagnostics.extend(rule(kb))
+        except Exception as exc:  # a bug in one rule must not hide the others' findings
+            kb.diagnostics.append(Diagnostic(_display(root, base), 1, 1, "KB900", Severity.ERROR,
+                                             f"internal error in rule {getattr(rule, '__name__', rule)}: "
+                                             f"{type(exc).__name__}: {exc}",
+                                             "please report this with the files that trigger it"))
+    return kb
+
+
+def _check_schema(kb: KnowledgeBase, src: SourceFile, folder_kind: str, path: Path) -> None:
+    if src.meta is None:
+        return
+    raw_id = src.meta.get("id")
+    if isinstance(raw_id, str):
+        kb.known_ids.add(raw_id)
+    declared = src.meta.get("kind")
+    kind = declared if declared in MODELS else folder_kind
+    src.kind = kind
+    entry_model = validate_entry(src, MODELS[kind])
+    if entry_model is None:
+        return
+    assert isinstance(entry_model, Defect | Lesson)
+    cfg = kb.config.kind(kind)
+    entry = Entry(entry_model, src, match_sections(src.headings, cfg.sections),
+                  path.relative_to(kb.root).as_posix())
+    kb.entries.append(entry)
+    if entry.id in kb.by_id:
+        first = kb.by_id[entry.id]
+        src.diag("KB501", entry.pos("id"), f"duplicate id `{entry.id}` (also in {first.source.display})",
+                 "give this entry the next free id; `kb new` picks one")
+    else:
+        kb.by_id[entry.id] = entry
+
+
+def default_rules() -> list[Rule]:
+    from kb.rules import RULES
+
+    return list(RULES)
+
+
+def load_paths(paths: list[Path]) -> tuple[list[KnowledgeBase], list[Diagnostic]]:
+    """Load the knowledge base(s) that contain `paths`, each once.
+
+    Returns the loaded bases and diagnostics about the configuration itself.
+    """
+    bases: dict[Path, KnowledgeBase] = {}
+    problems: list[Diagnostic] = []
+    for target in paths:
+        try:
+            root, config, _ = resolve(target)
+        except ConfigError as exc:
+            problems.append(Diagnostic(_display(exc.path, Path.cwd()), exc.line, exc.column, "KB602",
+                                       Severity.ERROR, exc.message, "see docs/configuration.md"))
+            continue
+        if root not in bases:
+            bases[root] = load(root, config)
+    return list(bases.values()), problems

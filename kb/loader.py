@@ -1,0 +1,137 @@
+"""Reading entry files: bytes → text → front matter (with positions) and body.
+
+Every file is read and parsed exactly once per run; everything later (validation, analytics,
+the site) works from the `SourceFile` records made here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from frontmatter.default_handlers import YAMLHandler
+
+from kb.body import Heading, headings
+from kb.diagnostics import Diagnostic, Position, Severity
+from kb.yamlsource import Located, YamlError, parse
+
+_BOUNDARY = YAMLHandler.FM_BOUNDARY  # `---` on a line of its own, as python-frontmatter splits
+_CLOSERS = ("---", "...")
+
+
+@dataclass(slots=True)
+class SourceFile:
+    """One Markdown file as read from disk."""
+
+    path: Path
+    display: str  # the path shown in diagnostics (relative to where the user ran the tool)
+    kind: str = ""  # declared kind if valid, else the kind of the folder it is in
+    meta: dict[str, Any] | None = None
+    located: Located | None = None
+    body: str = ""
+    body_line: int = 1  # file line where the body starts
+    headings: list[Heading] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def diag(self, code: str, pos: Position, message: str, hint: str | None = None,
+             severity: Severity = Severity.ERROR) -> None:
+        self.diagnostics.append(Diagnostic(self.display, pos.line, pos.column, code, severity, message, hint))
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_file_bytes: int = 1_000_000
+    max_yaml_nodes: int = 20_000
+    max_yaml_depth: int = 32
+
+
+def read_source(path: Path, display: str, root: Path, limits: Limits) -> SourceFile:
+    """Read and split one entry file. Problems become diagnostics on the returned record."""
+    src = SourceFile(path, display)
+    start = Position(1, 1)
+    try:
+        if path.is_symlink():
+            target = path.resolve()
+            if not target.is_relative_to(root.resolve()):
+                src.diag("KB010", start, f"symlink points outside the knowledge base (to {target})",
+                         "replace the link by the file itself")
+                return src
+        size = path.stat().st_size
+        if size > limits.max_file_bytes:
+            src.diag("KB008", start, f"file is {size:,} bytes; the limit is {limits.max_file_bytes:,}",
+                     "move logs and dumps elsewhere and link them, or raise max_file_bytes in kb.yml")
+            return src
+        raw = path.read_bytes()
+    except OSError as exc:
+        src.diag("KB001", start, f"cannot read file: {exc.strerror or exc}")
+        return src
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        src.diag("KB001", Position(line, col), f"not valid UTF-8 (byte 0x{raw[exc.start]:02X})",
+                 "save the file as UTF-8")
+        return src
+    split_text(src, text, limits)
+    return src
+
+
+def split_text(src: SourceFile, text: str, limits: Limits) -> None:
+    if text.startswith("\ufeff"):
+        src.diag("KB012", Position(1, 1), "file starts with a UTF-8 byte-order mark",
+                 "save as UTF-8 without BOM", Severity.WARNING)
+        text = text[1:]
+    # CRLF and lone CR are line ends too; normalising keeps line numbers right.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        src.diag("KB002", Position(1, 1), "file is empty", "start from `kb new defect` or `kb new lesson`")
+        return
+    lines = text.split("\n")
+    if not _BOUNDARY.fullmatch(lines[0]):
+        later = next((i for i, ln in enumerate(lines) if _BOUNDARY.fullmatch(ln)), None)
+        hint = (f"front matter must start on line 1; move the `---` from line {later + 1} to the top"
+                if later is not None else "put the YAML metadata between two `---` lines at the top")
+        src.diag("KB003", Position(1, 1), "no front matter", hint)
+        return
+    close = next((i for i in range(1, len(lines)) if lines[i].rstrip() in _CLOSERS), None)
+    if close is None:
+        src.diag("KB004", Position(1, 1), "front matter is opened with `---` but never closed",
+                 "add a line with just `---` after the last key")
+        return
+    src.body = "\n".join(lines[close + 1 :])
+    src.body_line = close + 2
+    src.headings = headings(src.body, src.body_line)
+    try:
+        located = parse("\n".join(lines[1:close]), line_offset=1,
+                        max_nodes=limits.max_yaml_nodes, max_depth=limits.max_yaml_depth)
+    except YamlError as exc:
+        p = exc.problem
+        src.diag(p.code, p.position, p.message, p.hint)
+        return
+    except RecursionError:  # pragma: no cover - max_yaml_depth stops this first
+        src.diag("KB009", Position(2, 1), "front matter nests too deeply")
+        return
+    for problem in located.problems:
+        src.diag(problem.code, problem.position, problem.message, problem.hint)
+    if located.data is None:
+        src.diag("KB006", Position(1, 1), "front matter is empty", "add the entry's metadata")
+        return
+    if not isinstance(located.data, dict):
+        src.diag("KB006", located.start, f"front matter is a {type(located.data).__name__}, not a mapping",
+                 "write one `key: value` per line")
+        return
+    src.located = located
+    src.meta = located.data
+
+
+def walk(folder: Path) -> list[Path]:
+    """Every file under `folder`, sorted, without following directory symlinks."""
+    out: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        out.extend(Path(dirpath) / f for f in filenames if not f.startswith("."))
+    out.sort()
+    return out

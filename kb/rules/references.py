@@ -1,0 +1,173 @@
+"""References between entries and to the registries, checked in one pass over the entries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from kb.diagnostics import Diagnostic, Severity, did_you_mean
+from kb.enums import Resolution, Role
+
+if TYPE_CHECKING:
+    from kb.knowledgebase import Entry, KnowledgeBase
+    from kb.loader import SourceFile
+    from kb.registry import Registry
+
+
+def check_references(kb: KnowledgeBase) -> Iterator[Diagnostic]:
+    # Registry references are checked on the raw front matter of every parsed file, so a typo
+    # in `pm` is reported even when another field of the same entry fails the schema.
+    for src in kb.sources:
+        if src.meta is not None and src.located is not None:
+            yield from _registry_refs(kb.registry, src)
+    for entry in kb.entries:
+        if entry.kind == "defect":
+            yield from _defect_links(kb, entry)
+        else:
+            yield from _lesson_links(kb, entry)
+
+
+def _strings(meta: dict[str, Any], name: str) -> list[tuple[tuple[str | int, ...], str]]:
+    """(path, value) for a field holding a string or a list of strings; other shapes are the
+    schema's business."""
+    value = meta.get(name)
+    if isinstance(value, str):
+        return [((name,), value)]
+    if isinstance(value, list):
+        return [((name, i), v) for i, v in enumerate(value) if isinstance(v, str)]
+    return []
+
+
+def _registry_refs(reg: Registry, src: SourceFile) -> Iterator[Diagnostic]:
+    meta = src.meta
+    assert meta is not None and src.located is not None
+    located = src.located
+
+    def diag(code: str, path: tuple[str | int, ...], message: str, hint: str | None) -> Diagnostic:
+        pos = located.at(path)
+        return Diagnostic(src.display, pos.line, pos.column, code, Severity.ERROR, message, hint)
+
+    people = [*_strings(meta, "pm")]
+    for name in (("reporter", "assignee", "verifier") if src.kind == "defect" else ("authors", "reviewers")):
+        people += _strings(meta, name)
+    items = meta.get("action_items")
+    if isinstance(items, list):
+        for i, item in enumerate(items):
+            if isinstance(item, dict) and isinstance(item.get("owner"), str):
+                people.append((("action_items", i, "owner"), item["owner"]))
+    for path, person in people:
+        if person not in reg.people:
+            yield diag("KB401", path, f"unknown person `{person}`", _person_hint(reg, person))
+
+    product_fields = ("product",) if src.kind == "defect" else ("products", "applies_to")
+    products = [(path, key) for f in product_fields for path, key in _strings(meta, f)]
+    for path, key in products:
+        if key not in reg.products:
+            guess = did_you_mean(key, reg.products)
+            yield diag("KB403", path, f"unknown product `{key}`",
+                       f"did you mean `{guess}`?" if guess else "add it to products.yml")
+    component = meta.get("component")
+    product = reg.products.get(meta.get("product")) if isinstance(meta.get("product"), str) else None
+    if src.kind == "defect" and isinstance(component, str) and product is not None:
+        if component not in product.components:
+            guess = did_you_mean(component, product.components)
+            yield diag("KB403", ("component",), f"product `{meta['product']}` has no component `{component}`",
+                       f"did you mean `{guess}`?" if guess else
+                       "components: " + (", ".join(product.components) or "none"))
+
+    for path, tag in _strings(meta, "tags"):
+        if tag not in reg.tags:
+            guess = did_you_mean(tag, reg.tags)
+            yield diag("KB404", path, f"unknown tag `{tag}`",
+                       f"did you mean `{guess}`?" if guess
+                       else "add it to tags.yml with a description, or pick an existing tag")
+
+    pm_id = meta.get("pm")
+    pm = reg.people.get(pm_id) if isinstance(pm_id, str) else None
+    if pm is not None and Role.pm not in pm.roles:
+        yield diag("KB402", ("pm",), f"`{pm_id}` ({pm.name}) is not a product manager",
+                   "name the product's PM, or give the person the `pm` role in people.yml")
+    elif pm is not None:
+        owned = [key for path, key in products if path[0] != "applies_to"
+                 and key in reg.products and reg.products[key].pms]
+        if owned and not any(pm_id in reg.products[p].pms for p in owned):
+            owners = sorted({pid for p in owned for pid in reg.products[p].pms})
+            yield diag("KB402", ("pm",), f"`{pm_id}` is not a PM of {', '.join(f'`{p}`' for p in owned)}",
+                       f"its PMs: {', '.join(owners)}; or add `{pm_id}` to the product's pms")
+
+
+def _person_hint(reg: Registry, value: str) -> str:
+    by_name = next((pid for pid, p in reg.people.items() if p.name == value), None)
+    if by_name:
+        return f"`{value}` is the name of `{by_name}`; write the id"
+    guess = did_you_mean(value, reg.people)
+    return f"did you mean `{guess}`?" if guess else "add the person to people.yml"
+
+
+def _ref(kb: KnowledgeBase, entry: Entry, path: tuple[str | int, ...], target: str,
+         kind: str) -> tuple[Entry | None, Diagnostic | None]:
+    """Resolve a reference: the entry it names, or a diagnostic saying why it cannot."""
+    pos = entry.pos(*path)
+    if target == entry.id:
+        return None, entry.diag("KB405", pos, f"`{path[0]}` points at the entry itself", "name another entry")
+    found = kb.by_id.get(target)
+    if found is None:
+        if target in kb.known_ids:  # an invalid entry still exists; its own errors are reported
+            return None, None
+        guess = did_you_mean(target, kb.by_id, cutoff=0.8)
+        return None, entry.diag("KB405", pos, f"no entry has the id `{target}`",
+                                f"did you mean `{guess}`?" if guess else "check the id")
+    if found.kind != kind:
+        return None, entry.diag("KB405", pos, f"`{target}` is a {found.kind}; `{path[0]}` lists {kind}s")
+    return found, None
+
+
+def _defect_links(kb: KnowledgeBase, entry: Entry) -> Iterator[Diagnostic]:
+    d = entry.model
+    for i, lid in enumerate(d.related_lessons):
+        lesson, problem = _ref(kb, entry, ("related_lessons", i), lid, "lesson")
+        if problem:
+            yield problem
+        if lesson and entry.id not in lesson.model.source_defects:
+            yield lesson.diag("KB406", lesson.pos("source_defects"),
+                              f"{entry.id} lists this lesson in related_lessons, but source_defects does "
+                              f"not list {entry.id}",
+                              f"add {entry.id} to source_defects, or remove {lid} from {entry.id}")
+    if d.duplicate_of:
+        original, problem = _ref(kb, entry, ("duplicate_of",), d.duplicate_of, "defect")
+        if problem:
+            yield problem
+        if original and original.model.resolution is Resolution.duplicate:
+            yield entry.diag("KB309", entry.pos("duplicate_of"),
+                             f"`{d.duplicate_of}` is itself a duplicate (of {original.model.duplicate_of})",
+                             f"point at the original: `duplicate_of: {original.model.duplicate_of}`")
+    cfg = kb.config
+    needs_lesson = d.severity in cfg.lesson_required_severities or (cfg.lesson_required_online and d.online)
+    if d.status.value == "closed" and needs_lesson and not d.related_lessons:
+        why = "online" if d.online and cfg.lesson_required_online else d.severity.value
+        yield entry.diag("KB407", entry.pos("status"), f"a closed {why} defect needs a lesson in `related_lessons`",
+                         "write it with `kb new lesson` and link it both ways")
+
+
+def _lesson_links(kb: KnowledgeBase, entry: Entry) -> Iterator[Diagnostic]:
+    les = entry.model
+    for i, did in enumerate(les.source_defects):
+        defect, problem = _ref(kb, entry, ("source_defects", i), did, "defect")
+        if problem:
+            yield problem
+        if defect and entry.id not in defect.model.related_lessons:
+            yield defect.diag("KB406", defect.pos("related_lessons"),
+                              f"{entry.id} names this defect in source_defects, but related_lessons does "
+                              f"not list {entry.id}",
+                              f"add {entry.id} to related_lessons, or remove {did} from {entry.id}")
+    for field, back in (("supersedes", "superseded_by"), ("superseded_by", "supersedes")):
+        target = getattr(les, field)
+        if target:
+            other, problem = _ref(kb, entry, (field,), target, "lesson")
+            if problem:
+                yield problem
+            if other and getattr(other.model, back) != entry.id:
+                yield other.diag("KB406", other.pos(back, key=True) if getattr(other.model, back) else
+                                 other.pos("id"),
+                                 f"{entry.id} says `{field}: {target}`, but this lesson's `{back}` is not "
+                                 f"{entry.id}", f"set `{back}: {entry.id}`")

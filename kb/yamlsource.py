@@ -1,0 +1,199 @@
+"""YAML with source positions, bounded work and duplicate-key detection.
+
+libyaml (through PyYAML's C composer when available) builds the node graph; we construct the
+Python values ourselves so that we can remember where every key and value came from, report
+duplicate keys, and stop alias bombs and deep nesting before they cost time or memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from frontmatter.default_handlers import SafeLoader  # CSafeLoader when libyaml is present
+
+from kb.diagnostics import Position
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(slots=True)
+class Problem:
+    code: str
+    position: Position
+    message: str
+    hint: str | None = None
+
+
+@dataclass(slots=True)
+class Located:
+    """Parsed YAML plus where each part was written (1-based, in the enclosing file)."""
+
+    data: Any
+    keys: dict[Path_, Position] = field(default_factory=dict)
+    values: dict[Path_, Position] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    start: Position = field(default_factory=Position)
+
+    def at(self, path: Path_, *, key: bool = False) -> Position:
+        """Position of the value (or key) at `path`, falling back to the nearest enclosing one."""
+        table = self.keys if key else self.values
+        for cut in range(len(path), 0, -1):
+            found = table.get(path[:cut]) or (self.keys.get(path[:cut]) if not key else None)
+            if found:
+                return found
+        return self.start
+
+
+class YamlError(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+class _Budget:
+    __slots__ = ("max_depth", "max_nodes", "nodes")
+
+    def __init__(self, max_nodes: int, max_depth: int) -> None:
+        self.nodes = 0
+        self.max_nodes = max_nodes
+        self.max_depth = max_depth
+
+
+_scalars = yaml.constructor.SafeConstructor()
+_Y = "tag:yaml.org,2002:"
+_SCALAR_TAGS = frozenset(_Y + t for t in ("null", "bool", "int", "float", "str", "timestamp", "binary"))
+_COLLECTION_TAGS = frozenset((_Y + "seq", _Y + "map"))
+
+
+def parse(
+    text: str,
+    *,
+    line_offset: int = 0,
+    max_nodes: int = 20_000,
+    max_depth: int = 32,
+) -> Located:
+    """Parse one YAML document. Raises YamlError for anything that stops parsing.
+
+    `line_offset` is the number of file lines before the YAML text (1 for front matter that
+    follows a `---` line), so positions point into the file the user edits.
+    """
+    try:
+        node = yaml.compose(text, Loader=SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        raise YamlError(_from_marked(exc, line_offset)) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - libyaml always marks its errors
+        raise YamlError(Problem("KB005", Position(line_offset + 1, 1), str(exc))) from None
+    out = Located(data=None, start=Position(line_offset + 1, 1))
+    if node is None:
+        return out
+    budget = _Budget(max_nodes, max_depth)
+    out.data = _build(node, (), out, budget, line_offset, depth=0)
+    return out
+
+
+def _pos(mark: Any, line_offset: int) -> Position:
+    return Position(mark.line + 1 + line_offset, mark.column + 1)
+
+
+def _from_marked(exc: yaml.MarkedYAMLError, line_offset: int) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    pos = _pos(mark, line_offset) if mark else Position(line_offset + 1, 1)
+    problem = (exc.problem or "invalid YAML").strip()
+    context = (exc.context or "").strip()
+    if "\\t" in problem or "tab" in problem.lower():
+        return Problem("KB013", pos, "tab character in front matter", "indent YAML with spaces, not tabs")
+    if "maximum nesting depth" in problem:
+        return Problem("KB009", pos, "front matter nests too deeply", "front matter is flat metadata")
+    message = f"{problem} ({context})" if context else problem
+    hint = None
+    if "mapping values are not allowed" in problem:
+        hint = 'quote the value: a `: ` inside a value must be written "like: this"'
+    elif "could not find expected ':'" in problem or "expected <block end>" in problem:
+        hint = "check the indentation and that every line is `key: value`"
+    elif "found undefined alias" in problem:
+        hint = "`*` starts an alias in YAML; quote the value"
+    elif "found character that cannot start any token" in problem:
+        hint = "quote the value; `@` and `` ` `` cannot start a plain YAML value"
+    return Problem("KB005", pos, f"invalid YAML: {message}", hint)
+
+
+def _build(node: yaml.Node, path: Path_, out: Located, budget: _Budget, off: int, depth: int) -> Any:
+    budget.nodes += 1
+    if budget.nodes > budget.max_nodes:
+        raise YamlError(
+            Problem(
+                "KB009",
+                _pos(node.start_mark, off),
+                f"front matter expands to more than {budget.max_nodes} values (aliases?)",
+                "write values out instead of using anchors (&) and aliases (*)",
+            )
+        )
+    if depth > budget.max_depth:
+        raise YamlError(
+            Problem(
+                "KB009",
+                _pos(node.start_mark, off),
+                f"front matter nests deeper than {budget.max_depth} levels",
+                "front matter is flat metadata",
+            )
+        )
+    out.values.setdefault(path, _pos(node.start_mark, off))
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag.endswith((":merge", ":value")):
+            return node.value  # `<<` and `=` are plain keys here; the schema then rejects them
+        # Call the scalar constructors directly: SafeConstructor.construct_object would cache
+        # every node it ever saw.
+        constructor = _scalars.yaml_constructors.get(node.tag) if node.tag in _SCALAR_TAGS else None
+        if constructor is None:
+            raise YamlError(
+                Problem(
+                    "KB005",
+                    _pos(node.start_mark, off),
+                    f"unsupported YAML tag `{node.tag}`",
+                    "custom tags (`!foo`, `!!python/...`) are not allowed; quote the value",
+                )
+            )
+        try:
+            return constructor(_scalars, node)
+        except (yaml.YAMLError, ValueError, OverflowError, TypeError) as exc:
+            raise YamlError(
+                Problem("KB005", _pos(node.start_mark, off), f"invalid YAML value: {exc}", "quote the value")
+            ) from None
+    if node.tag not in _COLLECTION_TAGS:
+        raise YamlError(
+            Problem(
+                "KB005",
+                _pos(node.start_mark, off),
+                f"unsupported YAML tag `{node.tag}`",
+                "custom tags are not allowed in front matter; remove the tag",
+            )
+        )
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, (*path, i), out, budget, off, depth + 1) for i, item in enumerate(node.value)]
+    result: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        budget.nodes += 1
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise YamlError(
+                Problem("KB005", _pos(key_node.start_mark, off), "keys must be plain words, not lists or mappings")
+            )
+        key = _build(key_node, (*path, "<key>"), out, budget, off, depth + 1)
+        try:
+            hash(key)
+        except TypeError:  # pragma: no cover - scalars are hashable
+            key = str(key)
+        key_pos = _pos(key_node.start_mark, off)
+        if key in result:
+            first = out.keys.get((*path, key))
+            where = f" (first at line {first.line})" if first else ""
+            out.problems.append(
+                Problem("KB007", key_pos, f"duplicate key `{key}`{where}", "delete one of the two; YAML keeps only the last")
+            )
+        child = (*path, key)
+        out.keys[child] = key_pos
+        out.values[child] = _pos(value_node.start_mark, off)
+        result[key] = _build(value_node, child, out, budget, off, depth + 1)
+    out.values.pop((*path, "<key>"), None)
+    return result
