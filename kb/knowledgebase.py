@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -96,7 +97,17 @@ def resolve(target: Path) -> tuple[Path, Config, Path | None]:
         if target.is_dir() and (target / config.defect.folder).is_dir():
             return target.resolve(), config, config_path
         return content, config, config_path
-    return (target if target.is_dir() else target.parent).resolve(), config, None
+    return _find_root(target.resolve(), config), config, None
+
+
+def _find_root(target: Path, config: Config) -> Path:
+    """The nearest folder (this one or above) that looks like a content folder."""
+    start = target if target.is_dir() else target.parent
+    markers = (config.data_dir, config.defect.folder, config.lesson.folder)
+    for folder in (start, *start.parents):
+        if any((folder / m).is_dir() for m in markers):
+            return folder
+    return start
 
 
 def load(root: Path, config: Config | None = None, *, display_base: Path | None = None,
@@ -142,14 +153,20 @@ def load(root: Path, config: Config | None = None, *, display_base: Path | None 
     return kb
 
 
+_ID_IN_NAME = re.compile(r"^([A-Z][A-Z0-9]*-\d{3,})")
+
+
 def _check_schema(kb: KnowledgeBase, src: SourceFile, folder_kind: str, path: Path) -> None:
     if src.meta is None:
+        # Unparseable, but it exists: references to it should not be reported as unknown.
+        if m := _ID_IN_NAME.match(path.name):
+            kb.known_ids.add(m.group(1))
         return
     raw_id = src.meta.get("id")
     if isinstance(raw_id, str):
         kb.known_ids.add(raw_id)
     declared = src.meta.get("kind")
-    kind = declared if declared in MODELS else folder_kind
+    kind = declared if isinstance(declared, str) and declared in MODELS else folder_kind
     src.kind = kind
     entry_model = validate_entry(src, MODELS[kind])
     if entry_model is None:

@@ -71,7 +71,8 @@ def read_source(path: Path, display: str, root: Path, limits: Limits) -> SourceF
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        col = len(raw[line_start : exc.start].decode("utf-8", "replace")) + 1  # in characters
         src.diag("KB001", Position(line, col), f"not valid UTF-8 (byte 0x{raw[exc.start]:02X})",
                  "save the file as UTF-8")
         return src

@@ -63,7 +63,7 @@ def _where(loc: tuple[Any, ...]) -> str:
 
 
 def _field_info(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[type[BaseModel] | None, Any]:
-    """The model holding the last named field of `loc`, and that field's annotation."""
+    """Walk `loc` through nested models: the model reached, and the last named field's annotation."""
     current: type[BaseModel] | None = model
     annotation: Any = None
     for part in loc:
@@ -71,12 +71,10 @@ def _field_info(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[type[Base
             continue
         info = current.model_fields.get(part)
         if info is None:
-            return current, None
+            return None, None
         annotation = info.annotation
-        nested = _find_model(annotation)
-        holder = current
-        current = nested
-    return (holder if loc else model), annotation
+        current = _find_model(annotation)
+    return current, annotation
 
 
 def _find_model(annotation: Any) -> type[BaseModel] | None:
@@ -112,7 +110,7 @@ def _report(src: SourceFile, model: type[EntryBase], err: Any, loc: tuple[Any, .
         return
     if kind == "extra_forbidden":
         pos = located.at(loc, key=True)
-        holder, _ = _field_info(model, loc[:-1]) if len(loc) > 1 else (model, None)
+        holder, _ = _field_info(model, loc[:-1])
         known = list((holder or model).model_fields)
         guess = did_you_mean(str(loc[-1]), known)
         hint = f"did you mean `{guess}`?" if guess else f"known fields: {', '.join(known)}"

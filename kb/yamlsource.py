@@ -82,7 +82,7 @@ def parse(
     try:
         node = yaml.compose(text, Loader=SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        raise YamlError(_from_marked(exc, line_offset)) from None
+        raise YamlError(_from_marked(exc, text, line_offset)) from None
     except yaml.YAMLError as exc:  # pragma: no cover - libyaml always marks its errors
         raise YamlError(Problem("KB005", Position(line_offset + 1, 1), str(exc))) from None
     out = Located(data=None, start=Position(line_offset + 1, 1))
@@ -97,12 +97,22 @@ def _pos(mark: Any, line_offset: int) -> Position:
     return Position(mark.line + 1 + line_offset, mark.column + 1)
 
 
-def _from_marked(exc: yaml.MarkedYAMLError, line_offset: int) -> Problem:
+def _char_at(text: str, mark: Any) -> str:
+    lines = text.split("\n")
+    if mark is None or mark.line >= len(lines):
+        return ""
+    line = lines[mark.line]
+    return line[mark.column] if mark.column < len(line) else ""
+
+
+def _from_marked(exc: yaml.MarkedYAMLError, text: str, line_offset: int) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     pos = _pos(mark, line_offset) if mark else Position(line_offset + 1, 1)
     problem = (exc.problem or "invalid YAML").strip()
     context = (exc.context or "").strip()
-    if "\\t" in problem or "tab" in problem.lower():
+    if exc.context_mark is not None and exc.problem_mark is not None and exc.context_mark.line != mark.line:
+        context += f" started at line {exc.context_mark.line + 1 + line_offset}"
+    if _char_at(text, exc.problem_mark) == "\t" or "tab" in problem.lower():
         return Problem("KB013", pos, "tab character in front matter", "indent YAML with spaces, not tabs")
     if "maximum nesting depth" in problem:
         return Problem("KB009", pos, "front matter nests too deeply", "front matter is flat metadata")
@@ -189,7 +199,8 @@ def _build(node: yaml.Node, path: Path_, out: Located, budget: _Budget, off: int
             first = out.keys.get((*path, key))
             where = f" (first at line {first.line})" if first else ""
             out.problems.append(
-                Problem("KB007", key_pos, f"duplicate key `{key}`{where}", "delete one of the two; YAML keeps only the last")
+                Problem("KB007", key_pos, f"duplicate key `{key}`{where}",
+                        "delete one of the two; YAML keeps only the last")
             )
         child = (*path, key)
         out.keys[child] = key_pos

@@ -68,12 +68,12 @@ def _registry_refs(reg: Registry, src: SourceFile) -> Iterator[Diagnostic]:
                        f"did you mean `{guess}`?" if guess else "add it to products.yml")
     component = meta.get("component")
     product = reg.products.get(meta.get("product")) if isinstance(meta.get("product"), str) else None
-    if src.kind == "defect" and isinstance(component, str) and product is not None:
-        if component not in product.components:
-            guess = did_you_mean(component, product.components)
-            yield diag("KB403", ("component",), f"product `{meta['product']}` has no component `{component}`",
-                       f"did you mean `{guess}`?" if guess else
-                       "components: " + (", ".join(product.components) or "none"))
+    if (src.kind == "defect" and isinstance(component, str) and product is not None
+            and component not in product.components):
+        guess = did_you_mean(component, product.components)
+        yield diag("KB403", ("component",), f"product `{meta['product']}` has no component `{component}`",
+                   f"did you mean `{guess}`?" if guess else
+                   "components: " + (", ".join(product.components) or "none"))
 
     for path, tag in _strings(meta, "tags"):
         if tag not in reg.tags:

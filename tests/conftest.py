@@ -1,0 +1,77 @@
+"""Shared helpers: a small valid knowledge base in a temp folder, mutated per test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from kb.config import Config
+from kb.diagnostics import Diagnostic
+from kb.knowledgebase import KnowledgeBase, load
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = ROOT / "tests" / "fixtures" / "kb"
+DEFECT = "defects/DEF-0001-invoice-export-loses-cents.md"
+LESSON = "lessons/LES-0001-money-as-decimal-end-to-end.md"
+TODAY = date(2026, 11, 24)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--slow", action="store_true", help="run long fuzzing and scale tests")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--slow"):
+        return
+    skip = pytest.mark.skip(reason="long run; enable with --slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def kb_dir(tmp_path: Path) -> Path:
+    """A copy of the fixture knowledge base: one closed defect and its lesson, valid."""
+    target = tmp_path / "kb"
+    shutil.copytree(FIXTURE, target)
+    return target
+
+
+def edit(path: Path, *replacements: tuple[str, str]) -> None:
+    text = path.read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text, f"{old!r} not in {path.name}"
+        text = text.replace(old, new, 1)
+    path.write_text(text, encoding="utf-8")
+
+
+def load_dir(root: Path, **config: object) -> KnowledgeBase:
+    return load(root, Config(today=TODAY, **config), display_base=root)
+
+
+def codes(kb: KnowledgeBase) -> list[str]:
+    return sorted(d.code for d in kb.diagnostics)
+
+
+def find(kb: KnowledgeBase, code: str) -> Diagnostic:
+    found = [d for d in kb.diagnostics if d.code == code]
+    assert found, f"no {code} in {[(d.code, d.path, d.line, d.message) for d in kb.diagnostics]}"
+    return found[0]
+
+
+Loader = Callable[..., KnowledgeBase]
+
+
+@pytest.fixture(autouse=True)
+def _no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"defectkb tests; CI={os.environ.get('CI', '')}"

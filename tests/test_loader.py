@@ -1,0 +1,165 @@
+"""Hostile and broken files: each gets a diagnostic at the right place, never a traceback,
+and never hides the problems of other files."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import DEFECT, ROOT, codes, edit, find, load_dir
+
+SHARED = ROOT.parent / "shared" / "testdata" / "yaml-test-suite" / "cases.json"
+
+
+def write(kb_dir: Path, name: str, data: bytes | str) -> Path:
+    path = kb_dir / "defects" / name
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "line", "column", "message"),
+    [
+        (b"", "KB002", 1, 1, "file is empty"),
+        (b"   \n\n", "KB002", 1, 1, "file is empty"),
+        (b"# Title\n\ntext\n", "KB003", 1, 1, "no front matter"),
+        (b"---\nid: DEF-0100\n# Title\n", "KB004", 1, 1, "never closed"),
+        (b"---\n- a\n- b\n---\nbody\n", "KB006", 2, 1, "front matter is a list, not a mapping"),
+        (b"---\n---\nbody\n", "KB006", 1, 1, "front matter is empty"),
+        (b"---\ntitle: ok\n\xff\xfe\n---\n", "KB001", 3, 1, "not valid UTF-8 (byte 0xFF)"),
+        (b"---\ntitle: \"caf\xc3\xa9 \xe9\"\n---\n", "KB001", 2, 14, "not valid UTF-8 (byte 0xE9)"),
+        (b"---\nkind: defect\n  id: x\n---\n", "KB005", 3, 5, "invalid YAML: mapping values are not allowed"),
+        (b"---\nkind: !!python/object:os.system x\n---\n", "KB005", 2, 7, "unsupported YAML tag"),
+        (b"---\nkind: defect\nlinks:\n\tcommits: []\n---\n", "KB013", 4, 1, "tab character"),
+        (b"---\n? [a, b]\n: c\n---\n", "KB005", 2, 3, "keys must be plain words"),
+    ],
+)
+def test_broken_file(kb_dir, data, code, line, column, message):
+    write(kb_dir, "DEF-0100-broken.md", data)
+    kb = load_dir(kb_dir)
+    d = find(kb, code)
+    assert (d.path, d.line, d.column) == ("defects/DEF-0100-broken.md", line, column), d
+    assert message in d.message
+    # The valid entries are still loaded and checked.
+    assert "DEF-0001" in kb.by_id
+
+
+def test_front_matter_not_first_line_hint(kb_dir):
+    write(kb_dir, "DEF-0100-x.md", "\n---\nid: DEF-0100\n---\n")
+    d = find(load_dir(kb_dir), "KB003")
+    assert d.hint == "front matter must start on line 1; move the `---` from line 2 to the top"
+
+
+def test_bom_and_crlf_keep_positions(kb_dir):
+    path = kb_dir / DEFECT
+    text = path.read_text(encoding="utf-8").replace("severity: serious", "severity: critical")
+    path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    kb = load_dir(kb_dir)
+    assert find(kb, "KB012").severity.value == "warning"
+    d = find(kb, "KB104")
+    assert (d.line, d.column) == (13, 11)
+
+
+def test_crlf_alone_is_accepted(kb_dir):
+    path = kb_dir / DEFECT
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    assert load_dir(kb_dir).diagnostics == []
+
+
+def test_alias_bomb_is_bounded(kb_dir):
+    lines = ["---", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 12):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+    lines += ["---", ""]
+    write(kb_dir, "DEF-0100-bomb.md", "\n".join(lines))
+    d = find(load_dir(kb_dir), "KB009")
+    assert d.line >= 2 and "more than 20000 values" in d.message
+
+
+def test_deep_nesting_is_bounded(kb_dir):
+    write(kb_dir, "DEF-0100-deep.md", "---\na: " + "[" * 5000 + "]" * 5000 + "\n---\n")
+    write(kb_dir, "DEF-0101-deep.md", "---\na: " + "[" * 100 + "]" * 100 + "\n---\n")
+    block = "".join(f"{'  ' * i}k{i}:\n" for i in range(60))
+    write(kb_dir, "DEF-0102-deep.md", "---\n" + block + "---\n")
+    kb = load_dir(kb_dir)
+    found = {d.path for d in kb.diagnostics if d.code == "KB009"}
+    assert found == {"defects/DEF-0100-deep.md", "defects/DEF-0101-deep.md", "defects/DEF-0102-deep.md"}
+
+
+def test_oversized_file(kb_dir):
+    write(kb_dir, "DEF-0100-big.md", "---\nid: DEF-0100\n---\n" + "x" * 4000)
+    kb = load_dir(kb_dir, max_file_bytes=4000)
+    (d,) = [d for d in kb.diagnostics if d.code == "KB008"]
+    assert d.path == "defects/DEF-0100-big.md"
+    assert "4,021 bytes; the limit is 4,000" in d.message
+
+
+@pytest.mark.skipif(os.name == "nt", reason="symlinks need privileges on Windows")
+def test_symlink_leaving_repository(kb_dir, tmp_path):
+    outside = tmp_path / "secret.md"
+    outside.write_text("---\nid: DEF-0100\n---\n", encoding="utf-8")
+    (kb_dir / "defects" / "DEF-0100-link.md").symlink_to(outside)
+    d = find(load_dir(kb_dir), "KB010")
+    assert d.path == "defects/DEF-0100-link.md"
+
+
+def test_stray_file(kb_dir):
+    (kb_dir / "defects" / "screenshot.png").write_bytes(b"\x89PNG")
+    d = find(load_dir(kb_dir), "KB011")
+    assert d.severity.value == "warning" and d.path == "defects/screenshot.png"
+
+
+def test_many_broken_files_all_reported(kb_dir):
+    write(kb_dir, "DEF-0100-a.md", b"")
+    write(kb_dir, "DEF-0101-b.md", b"---\ntitle: [x\n---\n")
+    write(kb_dir, "DEF-0102-c.md", b"\xff")
+    edit(kb_dir / DEFECT, ("pm: zhang.wei", "pm: nobody"))
+    kb = load_dir(kb_dir)
+    assert {"KB002", "KB005", "KB001", "KB401"} <= set(codes(kb))
+
+
+def test_unknown_nested_key_positions(kb_dir):
+    edit(kb_dir / DEFECT, ("  commits: [9f2c1e7]", "  commits: [9f2c1e7]\n  comits: []"))
+    d = find(load_dir(kb_dir), "KB102")
+    assert (d.line, d.column, d.hint) == (32, 3, "did you mean `commits`?")
+
+
+def _yaml_cases() -> dict:
+    if not SHARED.is_file():
+        pytest.skip(f"YAML test suite not found at {SHARED}")
+    return json.loads(SHARED.read_text(encoding="utf-8"))
+
+
+def test_yaml_test_suite_never_raises(kb_dir):
+    """All 402 cases of the YAML test suite as front matter: a diagnostic or a parse, never a crash."""
+    cases = _yaml_cases()
+    assert len(cases) == 402
+    names = {}
+    for n, (_key, case) in enumerate(sorted(cases.items())):
+        name = f"DEF-{9000 + n}-case.md"
+        names[f"defects/{name}"] = case
+        write(kb_dir, name, "---\n" + case["yaml"] + "\n---\nbody\n")
+    kb = load_dir(kb_dir)
+    assert "KB900" not in codes(kb)
+    by_path: dict[str, list] = {}
+    for d in kb.diagnostics:
+        by_path.setdefault(d.path, []).append(d)
+    for path, case in names.items():
+        diags = by_path.get(path, [])
+        text = "---\n" + case["yaml"] + "\n---\nbody\n"
+        lines = text.count("\n") + 1
+        assert diags, f"{path} ({case['name']}) produced no diagnostic"  # none of them is a valid entry
+        for d in diags:
+            assert 1 <= d.line <= lines, (path, d)
+        has_separator = any(ln.strip() in ("---", "...") for ln in case["yaml"].split("\n"))
+        try:
+            yaml.load(case["yaml"], Loader=yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader)
+            rejected = False
+        except yaml.YAMLError:
+            rejected = True
+        if rejected and not has_separator:
+            assert any(d.code in {"KB005", "KB006", "KB007", "KB009", "KB013", "KB001"} for d in diags), (
+                path, case["name"], diags)
