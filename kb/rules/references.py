@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -104,6 +105,17 @@ def _person_hint(reg: Registry, value: str) -> str:
     return f"did you mean `{guess}`?" if guess else "add the person to people.yml"
 
 
+def _id_guess(kb: KnowledgeBase, target: str) -> str | None:
+    """Only suggest an id that is the same id written differently (case, zero padding):
+    a neighbouring number would be a confident wrong guess."""
+    m = re.fullmatch(r"([A-Za-z]+)-?0*(\d+)", target.strip())
+    if not m:
+        return None
+    prefix, number = m.group(1).upper(), int(m.group(2))
+    return next((i for i in kb.by_id if i.startswith(prefix + "-") and i[len(prefix) + 1:].isdigit()
+                 and int(i[len(prefix) + 1:]) == number), None)
+
+
 def _ref(kb: KnowledgeBase, entry: Entry, path: tuple[str | int, ...], target: str,
          kind: str) -> tuple[Entry | None, Diagnostic | None]:
     """Resolve a reference: the entry it names, or a diagnostic saying why it cannot."""
@@ -114,7 +126,7 @@ def _ref(kb: KnowledgeBase, entry: Entry, path: tuple[str | int, ...], target: s
     if found is None:
         if target in kb.known_ids:  # an invalid entry still exists; its own errors are reported
             return None, None
-        guess = did_you_mean(target, kb.by_id, cutoff=0.8)
+        guess = _id_guess(kb, target)
         return None, entry.diag("KB405", pos, f"no entry has the id `{target}`",
                                 f"did you mean `{guess}`?" if guess else "check the id")
     if found.kind != kind:

@@ -1,0 +1,190 @@
+"""Figures computed from the entries at build time, never typed in.
+
+Everything here is one pass over the entries (O(entries), not O(entries × people)). The
+per-person figures are the contribution page's; their definitions are printed on each page
+(kb.i18n) so the numbers can be explained in a review.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+
+from kb.enums import OPEN_DEFECT_STATUSES, ActionStatus, DefectStatus, Severity
+from kb.knowledgebase import Entry, KnowledgeBase
+
+
+def moment(value: date) -> datetime:
+    """A timestamp as an aware datetime; a bare date counts as its noon UTC."""
+    if isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time(12), tzinfo=UTC)
+
+
+def day(value: date) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def resolve_days(entry: Entry) -> float | None:
+    """Days from reported to resolved, for fixed defects."""
+    d = entry.model
+    if entry.kind != "defect" or d.resolved_at is None:
+        return None
+    return max(0.0, (moment(d.resolved_at) - moment(d.reported_at)).total_seconds() / 86400)
+
+
+def entry_date(entry: Entry) -> date:
+    """The date an entry is filed under: reported (defects) or created (lessons)."""
+    m = entry.model
+    return day(m.reported_at if entry.kind == "defect" else m.created_at)
+
+
+def month(value: date) -> str:
+    return f"{value.year:04d}-{value.month:02d}"
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile: a value that actually occurred, easy to explain."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * q // 100))  # ceil(n * q / 100)
+    return ordered[int(rank) - 1]
+
+
+def median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def is_open(entry: Entry) -> bool:
+    return entry.kind == "defect" and entry.model.status in OPEN_DEFECT_STATUSES
+
+
+@dataclass
+class PersonStats:
+    person: str
+    owned: list[Entry] = field(default_factory=list)  # as PM
+    reported: list[Entry] = field(default_factory=list)
+    assigned: list[Entry] = field(default_factory=list)
+    verified: list[Entry] = field(default_factory=list)
+    written: list[Entry] = field(default_factory=list)  # lessons authored
+    reviewed: list[Entry] = field(default_factory=list)
+    actions_open: int = 0
+    actions_overdue: int = 0
+    actions_done: int = 0
+
+    @property
+    def owned_defects(self) -> list[Entry]:
+        return [e for e in self.owned if e.kind == "defect"]
+
+    @property
+    def owned_lessons(self) -> list[Entry]:
+        return [e for e in self.owned if e.kind == "lesson"]
+
+    def severity_mix(self) -> Counter[str]:
+        return Counter(e.model.severity.value for e in self.owned_defects)
+
+    def status_mix(self) -> Counter[str]:
+        return Counter(e.model.status.value for e in self.owned_defects)
+
+    def open_now(self) -> list[Entry]:
+        return [e for e in self.owned_defects if is_open(e)]
+
+    def resolve_times(self) -> list[float]:
+        return [t for e in self.owned_defects if (t := resolve_days(e)) is not None]
+
+    def escape_rate(self) -> float | None:
+        defects = self.owned_defects
+        return sum(1 for e in defects if e.model.online) / len(defects) if defects else None
+
+    def reopen_rate(self) -> float | None:
+        defects = self.owned_defects
+        return sum(1 for e in defects if e.model.reopen_count > 0) / len(defects) if defects else None
+
+    def involved(self) -> list[Entry]:
+        seen: dict[str, Entry] = {}
+        for group in (self.owned, self.reported, self.assigned, self.verified, self.written, self.reviewed):
+            for e in group:
+                seen.setdefault(e.id, e)
+        return sorted(seen.values(), key=entry_date, reverse=True)
+
+    def monthly_activity(self) -> dict[str, Counter[str]]:
+        """Per month: defects reported as PM-owned, defects resolved, lessons written."""
+        out: dict[str, Counter[str]] = defaultdict(Counter)
+        for e in self.owned_defects:
+            out[month(entry_date(e))]["reported"] += 1
+            if e.model.resolved_at is not None:
+                out[month(day(e.model.resolved_at))]["resolved"] += 1
+        for e in self.written:
+            out[month(entry_date(e))]["lessons"] += 1
+        return dict(out)
+
+
+def people_stats(kb: KnowledgeBase) -> dict[str, PersonStats]:
+    """Figures for every person in the registry, from one pass over the entries."""
+    stats = {pid: PersonStats(pid) for pid in kb.registry.people}
+
+    def of(pid: str | None) -> PersonStats | None:
+        return stats.get(pid) if pid else None
+
+    for e in kb.entries:
+        m = e.model
+        if s := of(m.pm):
+            s.owned.append(e)
+        if e.kind == "defect":
+            for pid, group in ((m.reporter, "reported"), (m.assignee, "assigned"), (m.verifier, "verified")):
+                if s := of(pid):
+                    getattr(s, group).append(e)
+            continue
+        for pid in m.authors:
+            if s := of(pid):
+                s.written.append(e)
+        for pid in m.reviewers:
+            if s := of(pid):
+                s.reviewed.append(e)
+        for item in m.action_items:
+            if (s := of(item.owner)) is None:
+                continue
+            if item.status in (ActionStatus.done, ActionStatus.wont_do):
+                s.actions_done += 1
+            else:
+                s.actions_open += 1
+                if day(item.due) < kb.today:
+                    s.actions_overdue += 1
+    return stats
+
+
+@dataclass
+class Summary:
+    defects: int
+    lessons: int
+    open_defects: int
+    open_severe: list[Entry]
+    latest: list[Entry]
+    median_resolve_days: float | None
+    p90_resolve_days: float | None
+    escape_rate: float | None
+    by_severity: Counter[str]
+    by_status: Counter[str]
+
+
+def summary(kb: KnowledgeBase, latest: int = 10) -> Summary:
+    defects = kb.defects
+    times = [t for e in defects if (t := resolve_days(e)) is not None]
+    severe = (Severity.fatal, Severity.serious)
+    open_severe = [e for e in defects if is_open(e) and e.model.severity in severe
+                   and e.model.status is not DefectStatus.deferred]
+    return Summary(
+        defects=len(defects),
+        lessons=len(kb.lessons),
+        open_defects=sum(1 for e in defects if is_open(e)),
+        open_severe=sorted(open_severe, key=lambda e: (e.model.severity != Severity.fatal, entry_date(e))),
+        latest=sorted(kb.entries, key=lambda e: (entry_date(e), e.id), reverse=True)[:latest],
+        median_resolve_days=median(times),
+        p90_resolve_days=percentile(times, 90),
+        escape_rate=(sum(1 for e in defects if e.model.online) / len(defects)) if defects else None,
+        by_severity=Counter(e.model.severity.value for e in defects),
+        by_status=Counter(e.model.status.value for e in defects),
+    )

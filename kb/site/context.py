@@ -1,0 +1,132 @@
+"""What every generated page needs: the knowledge base, figures computed once, labels, URLs."""
+
+from __future__ import annotations
+
+import posixpath
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from html import escape
+
+from kb.analytics import PersonStats, Summary, people_stats, summary
+from kb.i18n import Labels
+from kb.knowledgebase import Entry, KnowledgeBase
+
+
+def esc(value: object) -> str:
+    """HTML-escape anything that came from front matter or a registry."""
+    return escape("" if value is None else str(value), quote=True)
+
+
+def src_to_url(src: str, directory_urls: bool = True) -> str:
+    """MkDocs' mapping of a source path to its URL."""
+    stem = src[:-3] if src.endswith(".md") else src
+    if not directory_urls:
+        return stem + ".html"
+    if stem == "index":
+        return ""
+    if stem.endswith("/index"):
+        return stem[: -len("index")]
+    return stem + "/"
+
+
+@dataclass
+class SiteContext:
+    kb: KnowledgeBase
+    language: str = "en"
+    directory_urls: bool = True
+    people_dir: str = "people"
+    products_dir: str = "products"
+    tags_dir: str = "tags"
+    home_is_generated: bool = True
+    _backlinks: dict[str, list[tuple[str, Entry]]] | None = field(default=None, repr=False)
+
+    @cached_property
+    def t(self) -> Labels:
+        return Labels(self.language)
+
+    @cached_property
+    def stats(self) -> dict[str, PersonStats]:
+        return people_stats(self.kb)
+
+    @cached_property
+    def summary(self) -> Summary:
+        return summary(self.kb)
+
+    @cached_property
+    def backlinks(self) -> dict[str, list[tuple[str, Entry]]]:
+        """id -> (relation, entry) for references that point at it, built in one pass."""
+        out: dict[str, list[tuple[str, Entry]]] = defaultdict(list)
+        for e in self.kb.entries:
+            m = e.model
+            if e.kind == "defect":
+                if m.duplicate_of:
+                    out[m.duplicate_of].append(("duplicates", e))
+                for lid in m.related_lessons:
+                    out[lid].append(("source_defects", e))
+            else:
+                for did in m.source_defects:
+                    out[did].append(("related_lessons", e))
+                if m.supersedes:
+                    out[m.supersedes].append(("superseded_by", e))
+        return out
+
+    # -- URLs ------------------------------------------------------------------------------
+    def url(self, src: str) -> str:
+        return src_to_url(src, self.directory_urls)
+
+    def href(self, from_src: str, to_src: str) -> str:
+        """A relative link from one page to another, as MkDocs would write it."""
+        here = self.url(from_src)
+        there = self.url(to_src)
+        base = here if here.endswith("/") or here == "" else posixpath.dirname(here)
+        rel = posixpath.relpath(there or ".", base.rstrip("/") or ".")
+        if there.endswith("/") and not rel.endswith("/"):
+            rel += "/"
+        return "./" if rel in (".", "./") else rel
+
+    def entry_src(self, entry: Entry) -> str:
+        return entry.rel_path
+
+    def person_src(self, pid: str) -> str:
+        return f"{self.people_dir}/{pid}/index.md"
+
+    def product_src(self, key: str, component: str | None = None) -> str:
+        return f"{self.products_dir}/{key}/{component}/index.md" if component else f"{self.products_dir}/{key}/index.md"
+
+    def tag_src(self, tag: str) -> str:
+        return f"{self.tags_dir}/{tag}/index.md"
+
+    # -- names -----------------------------------------------------------------------------
+    def person_name(self, pid: str | None) -> str:
+        if not pid:
+            return "—"
+        person = self.kb.registry.people.get(pid)
+        return person.name if person else pid
+
+    def product_name(self, key: str) -> str:
+        product = self.kb.registry.products.get(key)
+        return product.name if product else key
+
+    def component_name(self, product: str, component: str | None) -> str:
+        if not component:
+            return "—"
+        p = self.kb.registry.products.get(product)
+        c = p.components.get(component) if p else None
+        return c.name if c else component
+
+    def person_link(self, from_src: str, pid: str | None) -> str:
+        if not pid:
+            return "—"
+        if pid not in self.kb.registry.people:
+            return esc(pid)
+        return f'<a href="{esc(self.href(from_src, self.person_src(pid)))}">{esc(self.person_name(pid))}</a>'
+
+    def entry_link(self, from_src: str, entry: Entry, *, with_title: bool = True) -> str:
+        href = esc(self.href(from_src, self.entry_src(entry)))
+        text = f"{esc(entry.id)} · {esc(entry.model.title)}" if with_title else esc(entry.id)
+        return f'<a href="{href}">{text}</a>'
+
+    def id_link(self, from_src: str, entry_id: str) -> str:
+        target = self.kb.by_id.get(entry_id)
+        return self.entry_link(from_src, target) if target else esc(entry_id)

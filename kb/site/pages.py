@@ -1,0 +1,311 @@
+"""The generated pages: home, indexes, products, tags and people.
+
+Each page is a `GeneratedPage` with a source path (where it would live in the content folder),
+a title and its body as HTML. The MkDocs plugin turns them into virtual files.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from kb.analytics import PersonStats, entry_date, median, month, percentile
+from kb.charts import bar_chart, share_bar
+from kb.enums import DefectStatus, Role, Severity
+from kb.knowledgebase import Entry
+from kb.site.card import fmt_time
+from kb.site.context import SiteContext, esc
+from kb.site.tables import entry_table
+
+
+@dataclass
+class GeneratedPage:
+    src: str
+    title: str  # plain text; escaped when it reaches HTML
+    html: str
+    search: bool = True  # include in the search index
+    hide: list[str] = field(default_factory=list)  # mkdocs-material `hide` (toc, navigation)
+    markdown_suffix: str = ""  # Markdown appended after the HTML (tag listings)
+
+
+def _h1(title: str) -> str:
+    return f"<h1>{esc(title)}</h1>"
+
+
+def _figure(label: str, value: str, note: str = "") -> str:
+    note_html = f'<span class="kb-fig-note">{note}</span>' if note else ""
+    return (f'<div class="kb-fig"><span class="kb-fig-value">{value}</span>'
+            f'<span class="kb-fig-label">{esc(label)}</span>{note_html}</div>')
+
+
+def _days(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.0f}%"
+
+
+def generate(ctx: SiteContext) -> Iterator[GeneratedPage]:
+    if ctx.home_is_generated:
+        yield home(ctx)
+    yield index_page(ctx, "defect")
+    yield index_page(ctx, "lesson")
+    yield from product_pages(ctx)
+    yield from tag_pages(ctx)
+    yield from people_pages(ctx)
+
+
+def home(ctx: SiteContext) -> GeneratedPage:
+    t, s, here = ctx.t, ctx.summary, "index.md"
+    figs = "".join([
+        _figure(t("defects"), str(s.defects)),
+        _figure(t("lessons"), str(s.lessons)),
+        _figure(t("open_defects"), str(s.open_defects)),
+        _figure(t("median_resolve"), f"{_days(s.median_resolve_days)} {esc(t('days'))}"),
+        _figure(t("p90_resolve"), f"{_days(s.p90_resolve_days)} {esc(t('days'))}"),
+        _figure(t("escape_rate"), _pct(s.escape_rate)),
+    ])
+    sev = share_bar([(sv.value, t.enum(sv), s.by_severity.get(sv.value, 0)) for sv in Severity],
+                    title=t("by_severity"))
+    status = share_bar([(st.value, t.enum(st), s.by_status.get(st.value, 0)) for st in DefectStatus],
+                       title=t("by_status"))
+    html = [
+        f'<div class="kb-figs" id="kb-summary">{figs}</div>',
+        f'<h2 id="by-severity">{esc(t("by_severity"))}</h2>{sev}',
+        f'<h2 id="by-status">{esc(t("by_status"))}</h2>{status}',
+        f'<h2 id="open-severe">{esc(t("open_severe"))}</h2>',
+        entry_table(ctx, here, s.open_severe, table_id="kb-open-severe", filters=False),
+        f'<h2 id="latest">{esc(t("latest"))}</h2>',
+        entry_table(ctx, here, s.latest, table_id="kb-latest", filters=False, kinds="mixed"),
+        f'<p class="kb-links"><a class="md-button md-button--primary" href="{esc(ctx.href(here, "defects/index.md"))}">'
+        f'{esc(t("all_defects"))}</a> <a class="md-button" href="{esc(ctx.href(here, "lessons/index.md"))}">'
+        f'{esc(t("all_lessons"))}</a></p>',
+    ]
+    return GeneratedPage("index.md", t("home"), "".join(html), hide=["toc"])
+
+
+def index_page(ctx: SiteContext, kind: str) -> GeneratedPage:
+    t = ctx.t
+    folder = ctx.kb.config.kind(kind).folder
+    src = f"{folder}/index.md"
+    entries = ctx.kb.defects if kind == "defect" else ctx.kb.lessons
+    title = t("all_defects") if kind == "defect" else t("all_lessons")
+    html = _h1(title) + entry_table(ctx, src, entries, table_id=f"kb-{kind}s", kinds=kind)
+    return GeneratedPage(src, title, html, search=False, hide=["toc"])
+
+
+def product_pages(ctx: SiteContext) -> Iterator[GeneratedPage]:
+    t = ctx.t
+    reg = ctx.kb.registry
+    by_product: dict[str, list[Entry]] = {key: [] for key in reg.products}
+    for e in ctx.kb.entries:
+        products = [e.model.product] if e.kind == "defect" else e.model.products
+        for p in products:
+            by_product.setdefault(p, []).append(e)
+    index_src = f"{ctx.products_dir}/index.md"
+    rows = []
+    for key, product in reg.products.items():
+        entries = by_product.get(key, [])
+        defects = [e for e in entries if e.kind == "defect"]
+        open_count = sum(1 for e in defects if e.model.status.value in
+                         ("new", "analyzing", "fixing", "testing", "reopened", "deferred"))
+        rows.append(
+            f'<tr><td><a href="{esc(ctx.href(index_src, ctx.product_src(key)))}">{esc(product.name)}</a></td>'
+            f"<td>{esc(product.description)}</td><td data-sort=\"{len(defects)}\">{len(defects)}</td>"
+            f'<td data-sort="{open_count}">{open_count}</td>'
+            f'<td data-sort="{len(entries) - len(defects)}">{len(entries) - len(defects)}</td>'
+            f"<td>{', '.join(ctx.person_link(index_src, p) for p in product.pms)}</td></tr>"
+        )
+    head = "".join(f'<th data-sort-type="{k}"><button type="button">{esc(label)}</button></th>' for label, k in [
+        (t("product"), "text"), (t("description"), "text"), (t("defects"), "num"), (t("open_defects"), "num"),
+        (t("lessons"), "num"), (t("pms"), "text")])
+    yield GeneratedPage(index_src, t("products"), _h1(t("products")) +
+                        f'<div class="kb-table-wrap"><table class="kb-table" id="kb-products"><thead><tr>{head}'
+                        f'</tr></thead><tbody>{"".join(rows)}</tbody></table></div>', hide=["toc"])
+    for key, product in reg.products.items():
+        src = ctx.product_src(key)
+        entries = by_product.get(key, [])
+        comps = []
+        for ckey, comp in product.components.items():
+            count = sum(1 for e in entries if e.kind == "defect" and e.model.component == ckey)
+            comps.append(f'<li><a href="{esc(ctx.href(src, ctx.product_src(key, ckey)))}">{esc(comp.name)}</a>'
+                         f" ({count})</li>")
+        html = [
+            _h1(product.name),
+            f"<p>{esc(product.description)}</p>" if product.description else "",
+            f"<p><strong>{esc(t('pms'))}:</strong> {', '.join(ctx.person_link(src, p) for p in product.pms)}</p>",
+            f'<h2 id="components">{esc(t("components"))}</h2><ul class="kb-components">{"".join(comps)}</ul>'
+            if comps else "",
+            f'<h2 id="entries">{esc(t("defects"))} · {esc(t("lessons"))}</h2>',
+            entry_table(ctx, src, entries, table_id=f"kb-product-{key}", kinds="mixed"),
+        ]
+        yield GeneratedPage(src, product.name, "".join(html))
+        for ckey, comp in product.components.items():
+            csrc = ctx.product_src(key, ckey)
+            centries = [e for e in entries if e.kind == "defect" and e.model.component == ckey]
+            html_c = (_h1(f"{product.name} / {comp.name}") +
+                      (f"<p>{esc(comp.description)}</p>" if comp.description else "") +
+                      f'<p><a href="{esc(ctx.href(csrc, src))}">← {esc(product.name)}</a></p>' +
+                      entry_table(ctx, csrc, centries, table_id=f"kb-component-{key}-{ckey}"))
+            yield GeneratedPage(csrc, f"{product.name} / {comp.name}", html_c)
+
+
+def tag_pages(ctx: SiteContext) -> Iterator[GeneratedPage]:
+    t = ctx.t
+    counts = Counter(tag for e in ctx.kb.entries for tag in e.model.tags)
+    src = f"{ctx.tags_dir}/index.md"
+    rows = "".join(
+        f'<tr><td><a class="kb-tag" href="{esc(ctx.href(src, ctx.tag_src(key)))}">#{esc(key)}</a></td>'
+        f"<td>{esc(tag.zh or '')}</td><td>{esc(tag.description)}</td>"
+        f'<td data-sort="{counts.get(key, 0)}">{counts.get(key, 0)}</td></tr>'
+        for key, tag in sorted(ctx.kb.registry.tags.items())
+    )
+    head = "".join(f'<th data-sort-type="{k}"><button type="button">{esc(label)}</button></th>' for label, k in [
+        (t("tag"), "text"), ("中文", "text"), (t("description"), "text"), (t("count"), "num")])
+    yield GeneratedPage(src, t("tags"), _h1(t("tags")) +
+                        f'<div class="kb-table-wrap"><table class="kb-table" id="kb-tags"><thead><tr>{head}</tr>'
+                        f"</thead><tbody>{rows}</tbody></table></div>", hide=["toc"])
+    for key, tag in ctx.kb.registry.tags.items():
+        title = f"#{key}" + (f" · {tag.zh}" if tag.zh else "")
+        html = (_h1(title) + f'<p class="kb-tag-description">{esc(tag.description)}</p>'
+                f'<p><a href="{esc(ctx.href(ctx.tag_src(key), src))}">← {esc(t("tags"))}</a></p>')
+        # mkdocs-material's tags plugin fills this listing with the pages carrying the tag.
+        yield GeneratedPage(ctx.tag_src(key), title, html, hide=["toc"],
+                            markdown_suffix=f"\n\n<!-- material/tags {{ include: [{key}], toc: false }} -->\n")
+
+
+def people_pages(ctx: SiteContext) -> Iterator[GeneratedPage]:
+    yield people_index(ctx)
+    kb_median = ctx.summary.median_resolve_days
+    for pid in ctx.kb.registry.people:
+        yield person_page(ctx, pid, kb_median)
+
+
+def people_index(ctx: SiteContext) -> GeneratedPage:
+    t = ctx.t
+    src = f"{ctx.people_dir}/index.md"
+    reg = ctx.kb.registry
+    rows = []
+    for pid, person in reg.people.items():
+        if Role.pm not in person.roles:
+            continue
+        s = ctx.stats[pid]
+        times = s.resolve_times()
+        med = median(times)
+        esc_rate, reopen = s.escape_rate(), s.reopen_rate()
+        cells = [
+            f'<td><a href="{esc(ctx.href(src, ctx.person_src(pid)))}">{esc(person.name)}</a></td>',
+            f"<td>{esc(person.team or '')}</td>",
+            _num(len(s.owned_defects)), _num(len(s.open_now())),
+            _num(med, _days(med)), _num(esc_rate, _pct(esc_rate)), _num(reopen, _pct(reopen)),
+            _num(len(s.written)), _num(s.actions_open),
+        ]
+        rows.append(f'<tr data-person="{esc(pid)}">{"".join(cells)}</tr>')
+    head = "".join(f'<th data-sort-type="{k}"><button type="button">{esc(label)}</button></th>' for label, k in [
+        (t("pm"), "text"), (t("team"), "text"), (t("owned"), "num"), (t("open_now"), "num"),
+        (t("median_resolve"), "num"), (t("escape_rate"), "num"), (t("reopen_rate"), "num"),
+        (t("written"), "num"), (t("actions_open"), "num")])
+    others = [f'<li><a href="{esc(ctx.href(src, ctx.person_src(pid)))}">{esc(p.name)}</a>'
+              f' <span class="kb-muted">{esc(p.team or "")}</span></li>'
+              for pid, p in reg.people.items() if Role.pm not in p.roles]
+    html = (_h1(t("people")) + f'<h2 id="pms">{esc(t("pms"))}</h2>'
+            f'<div class="kb-table-wrap"><table class="kb-table" id="kb-people"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>'
+            f'<h2 id="everyone">{esc(t("everyone"))}</h2><ul class="kb-people-list">{"".join(others)}</ul>'
+            + _definitions(ctx))
+    return GeneratedPage(src, t("people"), html, hide=["toc"])
+
+
+def _num(value: float | int | None, text: str | None = None) -> str:
+    sort = "" if value is None else f"{value:.6g}" if isinstance(value, float) else str(value)
+    return f'<td data-sort="{sort}">{esc(text if text is not None else value)}</td>'
+
+
+def _definitions(ctx: SiteContext) -> str:
+    items = "".join(f"<li><strong>{esc(key)}</strong>: {_code(text)}</li>"
+                    for key, text in ctx.t.definitions().items())
+    return f'<h2 id="how-computed">{esc(ctx.t("how_computed"))}</h2><ul class="kb-defs">{items}</ul>'
+
+
+def _code(text: str) -> str:
+    """Escape, then turn `x` into <code>x</code>."""
+    parts = esc(text).split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+
+
+def _months(stats: PersonStats, today: date) -> list[tuple[str, Counter[str]]]:
+    activity = stats.monthly_activity()
+    if not activity:
+        return []
+    first = min(activity)
+    y, m = int(first[:4]), int(first[5:])
+    last = month(today)
+    out = []
+    while f"{y:04d}-{m:02d}" <= last:
+        key = f"{y:04d}-{m:02d}"
+        out.append((key, activity.get(key, Counter())))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out[-24:]
+
+
+def person_page(ctx: SiteContext, pid: str, kb_median: float | None) -> GeneratedPage:
+    t = ctx.t
+    person = ctx.kb.registry.people[pid]
+    s = ctx.stats[pid]
+    src = ctx.person_src(pid)
+    times = s.resolve_times()
+    med, p90 = median(times), percentile(times, 90)
+    roles = ", ".join(esc(t.enum(r)) for r in person.roles)
+    info = " · ".join(x for x in (esc(person.team or ""), esc(person.department or ""), roles) if x)
+    overdue = f' <span class="kb-overdue-note">({s.actions_overdue} {esc(t("actions_overdue"))})</span>' \
+        if s.actions_overdue else ""
+    figs = "".join([
+        _figure(t("owned"), str(len(s.owned_defects)), f"+ {len(s.owned_lessons)} {esc(t('lessons'))}"),
+        _figure(t("open_now"), str(len(s.open_now()))),
+        _figure(t("median_resolve"), f"{_days(med)} {esc(t('days'))}",
+                f"{esc(t('kb_median'))}: {_days(kb_median)}"),
+        _figure(t("p90_resolve"), f"{_days(p90)} {esc(t('days'))}"),
+        _figure(t("escape_rate"), _pct(s.escape_rate())),
+        _figure(t("reopen_rate"), _pct(s.reopen_rate())),
+        _figure(t("written"), str(len(s.written))),
+        _figure(t("actions_open"), f"{s.actions_open}{overdue}"),
+    ])
+    sev = s.severity_mix()
+    status = s.status_mix()
+    months = _months(s, ctx.kb.today)
+    chart = bar_chart(months, [("reported", t("reported_count")), ("resolved", t("fixed_count")),
+                               ("lessons", t("lessons_written"))], title=t("activity")) if months else ""
+    sections = [
+        _h1(person.name),
+        f'<p class="kb-person-info">{info}</p>' if info else "",
+        f'<div class="kb-figs" id="kb-person-figures" data-person="{esc(pid)}">{figs}</div>',
+    ]
+    if s.owned_defects:
+        sections += [
+            f'<h2 id="by-severity">{esc(t("by_severity"))}</h2>',
+            share_bar([(v.value, t.enum(v), sev.get(v.value, 0)) for v in Severity], title=t("by_severity")),
+            f'<h2 id="by-status">{esc(t("by_status"))}</h2>',
+            share_bar([(v.value, t.enum(v), status.get(v.value, 0)) for v in DefectStatus], title=t("by_status")),
+        ]
+    if chart:
+        sections += [f'<h2 id="activity">{esc(t("activity"))}</h2>', chart]
+    recent = s.involved()[:10]
+    if recent:
+        items = "".join(f"<li>{esc(entry_date(e).isoformat())} {ctx.entry_link(src, e)}</li>" for e in recent)
+        sections.append(f'<h2 id="recent">{esc(t("recent"))}</h2><ul class="kb-recent">{items}</ul>')
+    groups = [("owned", s.owned, "mixed"), ("reported_by", s.reported, "defect"),
+              ("assigned_to", s.assigned, "defect"), ("verified_by", s.verified, "defect"),
+              ("written", s.written, "lesson"), ("reviewed_by", s.reviewed, "lesson")]
+    for key, entries, kinds in groups:
+        if entries:
+            sections.append(f'<h2 id="{key}">{esc(t(key))} ({len(entries)})</h2>')
+            sections.append(entry_table(ctx, src, entries, table_id=f"kb-person-{key}", filters=False,
+                                        kinds=kinds))
+    sections.append(_definitions(ctx))
+    return GeneratedPage(src, person.name, "".join(sections))
+
+
+__all__ = ["GeneratedPage", "fmt_time", "generate"]

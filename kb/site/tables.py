@@ -1,0 +1,131 @@
+"""Entry tables that sort and filter in the browser (kb/assets/kb.js), with the state in the URL.
+
+The rows are plain HTML, so the tables read fine without JavaScript; the script only hides
+rows and reorders them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from kb.analytics import entry_date
+from kb.enums import DefectStatus, LessonStatus, Severity
+from kb.knowledgebase import Entry
+from kb.site.card import badge
+from kb.site.context import SiteContext, esc
+
+
+def _select(name: str, label: str, options: Iterable[tuple[str, str]], any_label: str) -> str:
+    opts = "".join(f'<option value="{esc(v)}">{esc(text)}</option>' for v, text in options)
+    return (f'<label class="kb-filter"><span>{esc(label)}</span>'
+            f'<select name="{esc(name)}"><option value="">{esc(any_label)}</option>{opts}</select></label>')
+
+
+def _products_of(entry: Entry) -> list[str]:
+    m = entry.model
+    return [m.product] if entry.kind == "defect" else list(m.products)
+
+
+def entry_table(ctx: SiteContext, here: str, entries: Sequence[Entry], *, table_id: str,
+                filters: bool = True, kinds: str = "defect") -> str:
+    """A table of entries. `kinds` is "defect", "lesson" or "mixed" and decides the columns."""
+    t = ctx.t
+    rows = sorted(entries, key=lambda e: (entry_date(e), e.id), reverse=True)
+    if not rows:
+        return f'<p class="kb-empty">{esc(t("no_entries"))}</p>'
+    with_component = kinds == "defect"
+    parts = []
+    if filters:
+        parts.append(_filter_form(ctx, rows, table_id, kinds))
+    cols = [("id", "id", "text"), ("title", "title", "text")]
+    if kinds == "mixed":
+        cols.insert(0, ("kind", "kind", "text"))
+    cols += [("severity", "severity", "num"), ("status", "status", "num"), ("product", "product", "text")]
+    if with_component:
+        cols.append(("component", "component", "text"))
+    cols += [("pm", "pm", "text"), ("date", "date", "text"), ("tags", "tags", "text")]
+    head = "".join(f'<th data-sort-type="{kind}" data-col="{key}" scope="col"><button type="button">'
+                   f"{esc(t(label))}</button></th>" for key, label, kind in cols)
+    body = []
+    sev_rank = {s.value: i for i, s in enumerate(Severity)}
+    status_rank = {s.value: i for i, s in enumerate([*DefectStatus, *LessonStatus])}
+    for e in rows:
+        m = e.model
+        products = _products_of(e)
+        people = [m.pm, *(getattr(m, f, None) or "" for f in ("reporter", "assignee", "verifier"))]
+        people += list(getattr(m, "authors", []))
+        text = " ".join([e.id, m.title, *products, *(ctx.person_name(p) for p in people if p), *m.tags]).lower()
+        attrs = {
+            "data-severity": m.severity.value, "data-status": m.status.value,
+            "data-product": " ".join(products), "data-pm": m.pm, "data-tag": " ".join(m.tags),
+            "data-date": entry_date(e).isoformat(), "data-kind": e.kind, "data-text": text,
+        }
+        if e.kind == "defect":
+            attrs["data-component"] = m.component or ""
+        cells = []
+        if kinds == "mixed":
+            cells.append(f'<td>{esc(t("defects") if e.kind == "defect" else t("lessons"))}</td>')
+        cells += [
+            f'<td class="kb-nowrap"><a href="{esc(ctx.href(here, e.rel_path))}">{esc(e.id)}</a></td>',
+            f'<td><a href="{esc(ctx.href(here, e.rel_path))}">{esc(m.title)}</a></td>',
+            f'<td data-sort="{sev_rank[m.severity.value]}">{badge(ctx, "severity", m.severity)}</td>',
+            f'<td data-sort="{status_rank.get(m.status.value, 99)}">{badge(ctx, "status", m.status)}</td>',
+            "<td>" + ", ".join(f'<a href="{esc(ctx.href(here, ctx.product_src(p)))}">{esc(ctx.product_name(p))}</a>'
+                               for p in products) + "</td>",
+        ]
+        if with_component:
+            cells.append(f"<td>{esc(ctx.component_name(m.product, m.component)) if m.component else ''}</td>")
+        cells += [
+            f"<td>{ctx.person_link(here, m.pm)}</td>",
+            f'<td class="kb-nowrap">{esc(entry_date(e).isoformat())}</td>',
+            "<td>" + " ".join(f'<a class="kb-tag" href="{esc(ctx.href(here, ctx.tag_src(tag)))}">#{esc(tag)}</a>'
+                              for tag in m.tags) + "</td>",
+        ]
+        attr_text = " ".join(f'{k}="{esc(v)}"' for k, v in attrs.items())
+        body.append(f"<tr {attr_text}>{''.join(cells)}</tr>")
+    parts.append(
+        f'<div class="kb-table-wrap"><table class="kb-table" id="{esc(table_id)}">'
+        f'<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+    )
+    return "".join(parts)
+
+
+def _filter_form(ctx: SiteContext, rows: Sequence[Entry], table_id: str, kinds: str) -> str:
+    t = ctx.t
+    any_label = t("any")
+    present = {
+        "severity": {e.model.severity.value for e in rows},
+        "status": {e.model.status.value for e in rows},
+        "product": {p for e in rows for p in _products_of(e)},
+        "component": {f"{e.model.component}" for e in rows if e.kind == "defect" and e.model.component},
+        "pm": {e.model.pm for e in rows},
+        "tag": {tag for e in rows for tag in e.model.tags},
+    }
+    sev = [(s.value, t.enum(s)) for s in Severity if s.value in present["severity"]]
+    statuses = [(s.value, t.enum(s)) for s in [*DefectStatus, *LessonStatus] if s.value in present["status"]]
+    products = sorted(((p, ctx.product_name(p)) for p in present["product"]), key=lambda x: x[1])
+    components = sorted(present["component"])
+    pms = sorted(((p, ctx.person_name(p)) for p in present["pm"]), key=lambda x: x[1])
+    tags = sorted((tag, tag) for tag in present["tag"])
+    controls = [
+        _select("severity", t("severity"), sev, any_label),
+        _select("status", t("status"), statuses, any_label),
+        _select("product", t("product"), products, any_label),
+    ]
+    if kinds == "defect" and components:
+        controls.append(_select("component", t("component"), [(c, c) for c in components], any_label))
+    if kinds == "mixed":
+        controls.insert(0, _select("kind", t("kind"), [("defect", t("defects")), ("lesson", t("lessons"))],
+                                   any_label))
+    controls += [
+        _select("pm", t("pm"), pms, any_label),
+        _select("tag", t("tag"), tags, any_label),
+        f'<label class="kb-filter"><span>{esc(t("from"))}</span><input type="date" name="from"></label>',
+        f'<label class="kb-filter"><span>{esc(t("to"))}</span><input type="date" name="to"></label>',
+        f'<label class="kb-filter kb-filter-text"><span>{esc(t("search_text"))}</span>'
+        f'<input type="search" name="q" autocomplete="off"></label>',
+        f'<button type="reset" class="md-button kb-reset">{esc(t("reset"))}</button>',
+    ]
+    return (f'<form class="kb-filters" data-table="{esc(table_id)}" data-shown="{esc(t("shown"))}" '
+            f'data-of="{esc(t("of"))}" role="search">{"".join(controls)}'
+            f'<output class="kb-count" aria-live="polite"></output></form>')

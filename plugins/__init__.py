@@ -1,0 +1,1 @@
+"""MkDocs adapters over the `kb` package. Domain rules live in `kb/`, not here."""

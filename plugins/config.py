@@ -1,0 +1,19 @@
+"""Options of the `defectkb` MkDocs plugin (everything else lives in kb.yml)."""
+
+from __future__ import annotations
+
+from mkdocs.config import config_options as opt
+from mkdocs.config.base import Config
+
+
+class DefectKBConfig(Config):
+    # kb.yml; by default the one next to mkdocs.yml, if any
+    config_file = opt.Optional(opt.Type(str))
+    # labels of generated pages: "en" or "zh"; by default the theme's language
+    language = opt.Optional(opt.Choice(("en", "zh")))
+    # where generated pages live in the site
+    people_dir = opt.Type(str, default="people")
+    products_dir = opt.Type(str, default="products")
+    tags_dir = opt.Type(str, default="tags")
+    # set the sidebar navigation (index pages only) when mkdocs.yml has no `nav`
+    nav = opt.Type(bool, default=True)

@@ -1,0 +1,143 @@
+"""The `defectkb` MkDocs plugin: a thin adapter from MkDocs events to the `kb` package.
+
+Per build: the knowledge base is loaded and validated once (on_config); generated pages are
+added as virtual files (on_files); entry pages get their already-parsed body (no second YAML
+parse), an escaped title and the metadata card; their HTML is sanitised.
+"""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from kb.config import CONFIG_NAME, ConfigError, load_config
+from kb.diagnostics import Severity
+from kb.formatting import format_text_line
+from kb.knowledgebase import Entry, KnowledgeBase, load
+from kb.site.card import entry_card
+from kb.site.context import SiteContext
+from kb.site.pages import GeneratedPage, generate
+from kb.site.sanitize import clean_html
+from plugins.config import DefectKBConfig
+
+log = logging.getLogger("mkdocs.plugins.defectkb")
+
+ASSETS = Path(__file__).resolve().parent.parent / "kb" / "assets"
+ASSET_URI = "assets/defectkb"
+
+
+class DefectKBPlugin(BasePlugin[DefectKBConfig]):
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.kb: KnowledgeBase | None = None
+        self.ctx: SiteContext | None = None
+        self.entries: dict[str, Entry] = {}
+        self.generated: dict[str, GeneratedPage] = {}
+
+    # -- configuration and loading ----------------------------------------------------------
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        base = Path(config.config_file_path or ".").resolve().parent
+        cfg_path = Path(self.config.config_file) if self.config.config_file else base / CONFIG_NAME
+        if not cfg_path.is_absolute():
+            cfg_path = base / cfg_path
+        try:
+            kb_config = load_config(cfg_path if cfg_path.is_file() else None)
+        except ConfigError as exc:
+            raise PluginError(f"{exc.path}:{exc.line}:{exc.column}: KB602 {exc.message}") from None
+        theme_language = str(config.theme.get("language") or "en")
+        language = self.config.language or ("zh" if theme_language.startswith("zh") else "en")
+
+        self.kb = load(Path(config.docs_dir), kb_config, display_base=Path.cwd())
+        self._report(self.kb)
+        self.entries = {e.rel_path: e for e in self.kb.entries}
+
+        self.ctx = SiteContext(self.kb, language=language, directory_urls=config.use_directory_urls,
+                               people_dir=self.config.people_dir, products_dir=self.config.products_dir,
+                               tags_dir=self.config.tags_dir)
+        config.extra_css.append(f"{ASSET_URI}/kb.css")
+        config.extra_javascript.append(f"{ASSET_URI}/kb.js")
+        if self.config.nav and config.nav is None:
+            t = self.ctx.t
+            config.nav = [
+                {t("home"): "index.md"},
+                {t("defects"): f"{kb_config.defect.folder}/index.md"},
+                {t("lessons"): f"{kb_config.lesson.folder}/index.md"},
+                {t("products"): f"{self.config.products_dir}/index.md"},
+                {t("tags"): f"{self.config.tags_dir}/index.md"},
+                {t("people"): f"{self.config.people_dir}/index.md"},
+            ]
+        return config
+
+    def _report(self, kb: KnowledgeBase) -> None:
+        """Print the diagnostics exactly as `kb validate` does; errors stop the build."""
+        report = kb.report()
+        for d in report.sorted():
+            text = format_text_line(d)
+            if d.severity is Severity.ERROR:
+                log.error(text)
+            else:
+                log.info(text)  # content warnings must not fail `mkdocs build --strict`
+        if report.errors:
+            raise PluginError(
+                f"the knowledge base has {report.errors} error{'s' * (report.errors != 1)} "
+                "(listed above; `kb validate` prints the same report)"
+            )
+
+    # -- files -------------------------------------------------------------------------------
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        assert self.kb is not None and self.ctx is not None
+        data_prefix = self.kb.config.data_dir.strip("/") + "/"
+        for file in list(files):
+            # Registries may hold e-mail addresses: read by the build, never published.
+            if file.src_uri.startswith(data_prefix):
+                files.remove(file)
+        self.ctx.home_is_generated = files.get_file_from_path("index.md") is None
+        self.generated = {}
+        for page in generate(self.ctx):
+            if files.get_file_from_path(page.src) is not None:
+                continue  # a hand-written page of the same path wins
+            self.generated[page.src] = page
+            files.append(File.generated(config, page.src, content=page.html + page.markdown_suffix))
+        for asset in ("kb.css", "kb.js"):
+            files.append(File.generated(config, f"{ASSET_URI}/{asset}", abs_src_path=str(ASSETS / asset)))
+        return files
+
+    # -- pages -------------------------------------------------------------------------------
+    def on_page_read_source(self, page: Page, config: MkDocsConfig) -> str | None:
+        entry = self.entries.get(page.file.src_uri)
+        if entry is not None:
+            return entry.source.body  # front matter already parsed by kb; skip MkDocs' YAML
+        return None
+
+    @event_priority(100)  # before mkdocs-material's tags plugin reads page.meta["tags"]
+    def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        entry = self.entries.get(page.file.src_uri)
+        if entry is not None:
+            m = entry.model
+            # MkDocs and mkdocs-material print the title unescaped (nav, <title>, headings).
+            page.meta = {"title": escape(f"{entry.id} {m.title}"), "tags": list(m.tags)}
+            return markdown
+        generated = self.generated.get(page.file.src_uri)
+        if generated is not None:
+            meta: dict[str, Any] = {"title": escape(generated.title)}
+            if generated.hide:
+                meta["hide"] = list(generated.hide)
+            if not generated.search:
+                meta["search"] = {"exclude": True}
+            page.meta = meta
+        return markdown
+
+    def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        entry = self.entries.get(page.file.src_uri)
+        if entry is None or self.ctx is None:
+            return html
+        return entry_card(self.ctx, entry) + clean_html(html)
