@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from kb.analytics import resolve_days
+from kb.analytics import day, resolve_days
 from kb.enums import LabeledEnum
 from kb.knowledgebase import Entry
 from kb.site.context import SiteContext, esc
@@ -145,10 +145,11 @@ def action_table(ctx: SiteContext, entry: Entry) -> str:
     t = ctx.t
     rows = []
     for item in entry.model.action_items:
-        overdue = item.status.value in ("todo", "in_progress") and fmt_time(item.due) < ctx.kb.today.isoformat()
+        overdue = item.status.value in ("todo", "in_progress") and day(item.due) < ctx.kb.today
         link = f" {link_or_text(item.link)}" if item.link else ""
         rows.append(
-            f'<tr class="{"kb-overdue" if overdue else ""}"><td>{esc(item.id)}</td><td>{esc(item.description)}{link}</td>'
+            f'<tr class="{"kb-overdue" if overdue else ""}"><td>{esc(item.id)}</td>'
+            f"<td>{esc(item.description)}{link}</td>"
             f"<td>{esc(t.enum(item.type))}</td><td>{ctx.person_link(entry.rel_path, item.owner)}</td>"
             f"<td>{esc(fmt_time(item.due))}</td><td>{badge(ctx, 'action', item.status)}</td></tr>"
         )

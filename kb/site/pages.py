@@ -34,9 +34,9 @@ def _h1(title: str) -> str:
     return f"<h1>{esc(title)}</h1>"
 
 
-def _figure(label: str, value: str, note: str = "") -> str:
+def _figure(key: str, label: str, value: str, note: str = "") -> str:
     note_html = f'<span class="kb-fig-note">{note}</span>' if note else ""
-    return (f'<div class="kb-fig"><span class="kb-fig-value">{value}</span>'
+    return (f'<div class="kb-fig" data-key="{esc(key)}"><span class="kb-fig-value">{value}</span>'
             f'<span class="kb-fig-label">{esc(label)}</span>{note_html}</div>')
 
 
@@ -61,12 +61,12 @@ def generate(ctx: SiteContext) -> Iterator[GeneratedPage]:
 def home(ctx: SiteContext) -> GeneratedPage:
     t, s, here = ctx.t, ctx.summary, "index.md"
     figs = "".join([
-        _figure(t("defects"), str(s.defects)),
-        _figure(t("lessons"), str(s.lessons)),
-        _figure(t("open_defects"), str(s.open_defects)),
-        _figure(t("median_resolve"), f"{_days(s.median_resolve_days)} {esc(t('days'))}"),
-        _figure(t("p90_resolve"), f"{_days(s.p90_resolve_days)} {esc(t('days'))}"),
-        _figure(t("escape_rate"), _pct(s.escape_rate)),
+        _figure("defects", t("defects"), str(s.defects)),
+        _figure("lessons", t("lessons"), str(s.lessons)),
+        _figure("open_defects", t("open_defects"), str(s.open_defects)),
+        _figure("median_resolve", t("median_resolve"), f"{_days(s.median_resolve_days)} {esc(t('days'))}"),
+        _figure("p90_resolve", t("p90_resolve"), f"{_days(s.p90_resolve_days)} {esc(t('days'))}"),
+        _figure("escape_rate", t("escape_rate"), _pct(s.escape_rate)),
     ])
     sev = share_bar([(sv.value, t.enum(sv), s.by_severity.get(sv.value, 0)) for sv in Severity],
                     title=t("by_severity"))
@@ -263,15 +263,15 @@ def person_page(ctx: SiteContext, pid: str, kb_median: float | None) -> Generate
     overdue = f' <span class="kb-overdue-note">({s.actions_overdue} {esc(t("actions_overdue"))})</span>' \
         if s.actions_overdue else ""
     figs = "".join([
-        _figure(t("owned"), str(len(s.owned_defects)), f"+ {len(s.owned_lessons)} {esc(t('lessons'))}"),
-        _figure(t("open_now"), str(len(s.open_now()))),
-        _figure(t("median_resolve"), f"{_days(med)} {esc(t('days'))}",
+        _figure("owned", t("owned"), str(len(s.owned_defects)), f"+ {len(s.owned_lessons)} {esc(t('lessons'))}"),
+        _figure("open_now", t("open_now"), str(len(s.open_now()))),
+        _figure("median_resolve", t("median_resolve"), f"{_days(med)} {esc(t('days'))}",
                 f"{esc(t('kb_median'))}: {_days(kb_median)}"),
-        _figure(t("p90_resolve"), f"{_days(p90)} {esc(t('days'))}"),
-        _figure(t("escape_rate"), _pct(s.escape_rate())),
-        _figure(t("reopen_rate"), _pct(s.reopen_rate())),
-        _figure(t("written"), str(len(s.written))),
-        _figure(t("actions_open"), f"{s.actions_open}{overdue}"),
+        _figure("p90_resolve", t("p90_resolve"), f"{_days(p90)} {esc(t('days'))}"),
+        _figure("escape_rate", t("escape_rate"), _pct(s.escape_rate())),
+        _figure("reopen_rate", t("reopen_rate"), _pct(s.reopen_rate())),
+        _figure("written", t("written"), str(len(s.written))),
+        _figure("actions_open", t("actions_open"), f"{s.actions_open}{overdue}"),
     ])
     sev = s.severity_mix()
     status = s.status_mix()
