@@ -32,6 +32,7 @@ lint: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/kb explain --all --markdown > docs/diagnostics.md
+	$(BIN)/kb schema --markdown > docs/fields.md
 
 clean:
 	rm -rf $(VENV) site .pytest_cache .ruff_cache

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -67,6 +68,11 @@ def schema_for(kind: str | None) -> dict[str, object]:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    if args.markdown:
+        from kb.schema_docs import render_markdown as fields_markdown
+
+        print(fields_markdown())
+        return EXIT_OK
     if args.write:
         out = Path(args.write)
         out.mkdir(parents=True, exist_ok=True)
@@ -130,6 +136,67 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Preview with live reload. MkDocs runs in its own process: `kb` itself never imports it."""
+    import importlib.util
+    import subprocess
+
+    if importlib.util.find_spec("mkdocs") is None:
+        raise UsageError("the preview needs the site extras: pip install 'defectkb[site]'")
+    config = Path(args.config_file)
+    if not config.is_file():
+        raise UsageError(f"no {config} here; run `kb serve` where mkdocs.yml is, or pass -f")
+    # MkDocs 1.6.1 with click >= 8.2.1 turns live reload off unless --livereload is given.
+    command = [sys.executable, "-m", "mkdocs", "serve", "--livereload", "-f", str(config), "-a", args.dev_addr]
+    if args.open:
+        command.append("--open")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    try:
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from kb.analytics import median, people_stats, percentile, summary
+
+    bases, problems = load_paths([default_target()])
+    if problems or not bases:
+        raise UsageError("cannot load the knowledge base; run `kb validate`")
+    kb = bases[0]
+    if args.pm:
+        stats = people_stats(kb).get(args.pm)
+        if stats is None:
+            raise UsageError(f"unknown person {args.pm}")
+        times = stats.resolve_times()
+        data = {
+            "person": args.pm,
+            "owned_defects": len(stats.owned_defects),
+            "owned_lessons": len(stats.owned_lessons),
+            "open_now": len(stats.open_now()),
+            "median_resolve_days": median(times),
+            "p90_resolve_days": percentile(times, 90),
+            "escape_rate": stats.escape_rate(),
+            "reopen_rate": stats.reopen_rate(),
+            "lessons_written": len(stats.written),
+            "actions_open": stats.actions_open,
+            "actions_overdue": stats.actions_overdue,
+            "severity": dict(stats.severity_mix()),
+            "status": dict(stats.status_mix()),
+            "monthly": {k: dict(v) for k, v in sorted(stats.monthly_activity().items())},
+        }
+    else:
+        s = summary(kb)
+        data = {
+            "defects": s.defects, "lessons": s.lessons, "open_defects": s.open_defects,
+            "open_severe": [e.id for e in s.open_severe], "median_resolve_days": s.median_resolve_days,
+            "p90_resolve_days": s.p90_resolve_days, "escape_rate": s.escape_rate,
+            "severity": dict(s.by_severity), "status": dict(s.by_status),
+        }
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # usage errors exit 2, as documented
         self.print_usage(sys.stderr)
@@ -149,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the JSON Schema of entry front matter")
     p.add_argument("--kind", choices=sorted(MODELS))
     p.add_argument("--write", metavar="DIR", help="write <kind>.schema.json files into DIR")
+    p.add_argument("--markdown", action="store_true", help="print the field reference (docs/fields.md)")
     p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser("new", help="create an entry from the template, with the next free id")
@@ -165,6 +233,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--markdown", action="store_true")
     p.set_defaults(func=cmd_explain)
 
+    p = sub.add_parser("serve", help="preview the site with live reload (mkdocs serve)")
+    p.add_argument("-a", "--dev-addr", default="127.0.0.1:8000")
+    p.add_argument("-f", "--config-file", default="mkdocs.yml")
+    p.add_argument("--open", action="store_true", help="open the site in a browser")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("stats", help="figures of the knowledge base, or of one person (--pm), as JSON")
+    p.add_argument("--pm", metavar="ID")
+    p.set_defaults(func=cmd_stats)
     return parser
 
 

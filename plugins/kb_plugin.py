@@ -42,6 +42,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         self.ctx: SiteContext | None = None
         self.entries: dict[str, Entry] = {}
         self.generated: dict[str, GeneratedPage] = {}
+        self.kb_config_path: Path | None = None
 
     # -- configuration and loading ----------------------------------------------------------
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -49,8 +50,9 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         cfg_path = Path(self.config.config_file) if self.config.config_file else base / CONFIG_NAME
         if not cfg_path.is_absolute():
             cfg_path = base / cfg_path
+        self.kb_config_path = cfg_path if cfg_path.is_file() else None
         try:
-            kb_config = load_config(cfg_path if cfg_path.is_file() else None)
+            kb_config = load_config(self.kb_config_path)
         except ConfigError as exc:
             raise PluginError(f"{exc.path}:{exc.line}:{exc.column}: KB602 {exc.message}") from None
         theme_language = str(config.theme.get("language") or "en")
@@ -91,6 +93,11 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
                 f"the knowledge base has {report.errors} error{'s' * (report.errors != 1)} "
                 "(listed above; `kb validate` prints the same report)"
             )
+
+    def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
+        if self.kb_config_path is not None:
+            server.watch(str(self.kb_config_path))  # kb.yml changes rebuild the site too
+        return server
 
     # -- files -------------------------------------------------------------------------------
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:

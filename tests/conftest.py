@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -19,6 +21,7 @@ FIXTURE = ROOT / "tests" / "fixtures" / "kb"
 DEFECT = "defects/DEF-0001-invoice-export-loses-cents.md"
 LESSON = "lessons/LES-0001-money-as-decimal-end-to-end.md"
 TODAY = date(2026, 11, 24)
+CONTENT = ROOT / "content"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -75,3 +78,26 @@ def _no_color(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"defectkb tests; CI={os.environ.get('CI', '')}"
+
+
+def mkdocs_build(config: Path, site: Path, *extra: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(site),
+                           *extra], cwd=cwd, capture_output=True, text=True, env=env, timeout=600)
+
+
+
+def snapshot(folder: Path) -> dict[str, float]:
+    return {str(p.relative_to(folder)): p.stat().st_mtime for p in folder.rglob("*")}
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    site = tmp_path_factory.mktemp("site")
+    before = snapshot(CONTENT)
+    result = mkdocs_build(ROOT / "mkdocs.yml", site)
+    assert result.returncode == 0, result.stderr
+    assert snapshot(CONTENT) == before, "the build wrote into content/"
+    return site
+
+

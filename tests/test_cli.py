@@ -142,3 +142,12 @@ def test_docs_page_is_generated_from_codes():
     page = ROOT / "docs" / "diagnostics.md"
     assert page.read_text(encoding="utf-8").strip() == render_markdown().strip(), \
         "docs/diagnostics.md is stale: run `kb explain --all --markdown > docs/diagnostics.md`"
+
+
+def test_field_reference_is_generated_from_models():
+    from kb.schema_docs import render_markdown as fields
+
+    page = ROOT / "docs" / "fields.md"
+    assert page.read_text(encoding="utf-8").strip() == fields().strip(), \
+        "docs/fields.md is stale: run `make docs`"
+    assert "| `severity` | `fatal` 致命 · `serious` 严重 · `normal` 一般 · `minor` 提示 | yes |" in fields()

@@ -11,21 +11,13 @@ import shutil
 import statistics
 import subprocess
 import sys
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from conftest import DEFECT, FIXTURE, ROOT, edit
-
-CONTENT = ROOT / "content"
-
-
-def mkdocs_build(config: Path, site: Path, *extra: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(site),
-                           *extra], cwd=cwd, capture_output=True, text=True, env=env, timeout=600)
+from conftest import CONTENT, DEFECT, FIXTURE, ROOT, edit, mkdocs_build
 
 
 def soup(path: Path) -> BeautifulSoup:
@@ -44,20 +36,6 @@ def sample_entries() -> dict[str, tuple[Path, dict]]:
             meta = front_matter(path)
             out[meta["id"]] = (path, meta)
     return out
-
-
-def snapshot(folder: Path) -> dict[str, float]:
-    return {str(p.relative_to(folder)): p.stat().st_mtime for p in folder.rglob("*")}
-
-
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    site = tmp_path_factory.mktemp("site")
-    before = snapshot(CONTENT)
-    result = mkdocs_build(ROOT / "mkdocs.yml", site)
-    assert result.returncode == 0, result.stderr
-    assert snapshot(CONTENT) == before, "the build wrote into content/"
-    return site
 
 
 def page_of(site: Path, src: str) -> Path:
@@ -122,7 +100,7 @@ def test_every_entry_is_listed_where_it_belongs(built_site: Path):
 def _moment(value: date | datetime) -> datetime:
     if isinstance(value, datetime):
         return value
-    return datetime.combine(value, time(12), tzinfo=timezone.utc)
+    return datetime.combine(value, time(12), tzinfo=UTC)
 
 
 def _figures(page: BeautifulSoup) -> dict[str, str]:

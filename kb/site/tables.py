@@ -56,7 +56,7 @@ def entry_table(ctx: SiteContext, here: str, entries: Sequence[Entry], *, table_
         people += list(getattr(m, "authors", []))
         text = " ".join([e.id, m.title, *products, *(ctx.person_name(p) for p in people if p), *m.tags]).lower()
         attrs = {
-            "data-severity": m.severity.value, "data-status": m.status.value,
+            "data-id": e.id, "data-severity": m.severity.value, "data-status": m.status.value,
             "data-product": " ".join(products), "data-pm": m.pm, "data-tag": " ".join(m.tags),
             "data-date": entry_date(e).isoformat(), "data-kind": e.kind, "data-text": text,
         }
@@ -67,7 +67,7 @@ def entry_table(ctx: SiteContext, here: str, entries: Sequence[Entry], *, table_
             cells.append(f'<td>{esc(t("defects") if e.kind == "defect" else t("lessons"))}</td>')
         cells += [
             f'<td class="kb-nowrap"><a href="{esc(ctx.href(here, e.rel_path))}">{esc(e.id)}</a></td>',
-            f'<td><a href="{esc(ctx.href(here, e.rel_path))}">{esc(m.title)}</a></td>',
+            f'<td class="kb-title"><a href="{esc(ctx.href(here, e.rel_path))}">{esc(m.title)}</a></td>',
             f'<td data-sort="{sev_rank[m.severity.value]}">{badge(ctx, "severity", m.severity)}</td>',
             f'<td data-sort="{status_rank.get(m.status.value, 99)}">{badge(ctx, "status", m.status)}</td>',
             "<td>" + ", ".join(f'<a href="{esc(ctx.href(here, ctx.product_src(p)))}">{esc(ctx.product_name(p))}</a>'

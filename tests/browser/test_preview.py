@@ -1,0 +1,87 @@
+"""The README's preview command (`kb serve`) on a copy of the sample: edits on disk show up in
+the open browser tab without a manual reload."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import CONTENT, ROOT
+
+from .conftest import Guard, new_page
+
+pytestmark = pytest.mark.browser
+
+ENTRY = "defects/DEF-0001-invoice-export-loses-cents.md"
+OLD_TITLE = "title: 导出发票金额精度丢失，合计与明细相差 0.01 元"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def preview(browser, tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("preview")
+    shutil.copytree(CONTENT, root / "content")
+    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    log = (root / "serve.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "kb.cli", "serve", "-a", f"127.0.0.1:{port}"], cwd=root,
+                            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.close()
+                pytest.fail(f"kb serve did not start:\n{(root / 'serve.log').read_text()}")
+            time.sleep(0.5)
+    yield root, url
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+    log.close()
+
+
+def _retitle(root: Path, new: str) -> None:
+    path = root / "content" / ENTRY
+    text = path.read_text(encoding="utf-8")
+    current = next(line for line in text.split("\n") if line.startswith("title: "))
+    path.write_text(text.replace(current, f"title: {new}", 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("path", "selector"), [
+    ("defects/DEF-0001-invoice-export-loses-cents/", "h1"),
+    ("defects/", '#kb-defects tr[data-id="DEF-0001"] td.kb-title'),
+    ("people/zhang.wei/", "#kb-person-owned"),
+])
+def test_live_reload_shows_the_new_title(browser, preview, path, selector):
+    root, url = preview
+    guard = Guard()
+    page = new_page(browser, guard)
+    page.goto(url + path)
+    new_title = f"精度丢失 live reload check {path.count('/')}{int(time.time() * 1000) % 100000}"
+    assert new_title not in page.locator(selector).inner_text()
+    _retitle(root, new_title)
+    page.wait_for_function(
+        "([sel, text]) => { const el = document.querySelector(sel); return el && el.textContent.includes(text); }",
+        arg=[selector, new_title], timeout=60_000)
+    page.context.close()
+    guard.check()
