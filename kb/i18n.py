@@ -119,6 +119,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "reported_count": ("Reported", "新报告"),
     "backlinks": ("Referenced by", "被引用"),
     "not_applicable": ("n/a", "不适用"),
+    "search": ("Search", "搜索"),
+    "search_needs_js": ("Search needs JavaScript.", "搜索需要启用 JavaScript。"),
 }
 
 _DEF_EN = {

@@ -17,3 +17,7 @@ class DefectKBConfig(Config):
     tags_dir = opt.Type(str, default="tags")
     # set the sidebar navigation (index pages only) when mkdocs.yml has no `nav`
     nav = opt.Type(bool, default=True)
+    # full-text search: "pagefind" (a chunked static index, loaded piece by piece) or "none"
+    search = opt.Choice(("pagefind", "none"), default="pagefind")
+    # rows per list on home, product and person pages; the full lists are the index tables
+    listing_limit = opt.Type(int, default=100)

@@ -24,9 +24,10 @@ from kb.formatting import format_text_line
 from kb.knowledgebase import Entry, KnowledgeBase, load
 from kb.site.card import entry_card
 from kb.site.context import SiteContext
-from kb.site.pages import GeneratedPage, generate
+from kb.site.pages import GeneratedPage, data_files, generate
 from kb.site.sanitize import clean_html
 from plugins.config import DefectKBConfig
+from plugins.search import build_search_index
 
 log = logging.getLogger("mkdocs.plugins.defectkb")
 
@@ -64,7 +65,8 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
 
         self.ctx = SiteContext(self.kb, language=language, directory_urls=config.use_directory_urls,
                                people_dir=self.config.people_dir, products_dir=self.config.products_dir,
-                               tags_dir=self.config.tags_dir)
+                               tags_dir=self.config.tags_dir, search=self.config.search == "pagefind",
+                               listing_limit=self.config.listing_limit, assets_dir=ASSET_URI)
         config.extra_css.append(f"{ASSET_URI}/kb.css")
         config.extra_javascript.append(f"{ASSET_URI}/kb.js")
         if self.config.nav and config.nav is None:
@@ -77,6 +79,8 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
                 {t("tags"): f"{self.config.tags_dir}/index.md"},
                 {t("people"): f"{self.config.people_dir}/index.md"},
             ]
+            if self.ctx.search:
+                config.nav.append({t("search"): f"{self.ctx.search_dir}/index.md"})
         return config
 
     def _report(self, kb: KnowledgeBase) -> None:
@@ -114,6 +118,8 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
                 continue  # a hand-written page of the same path wins
             self.generated[page.src] = page
             files.append(File.generated(config, page.src, content=page.html + page.markdown_suffix))
+        for path, content in data_files(self.ctx).items():
+            files.append(File.generated(config, path, content=content))
         for asset in ("kb.css", "kb.js"):
             files.append(File.generated(config, f"{ASSET_URI}/{asset}", abs_src_path=str(ASSETS / asset)))
         return files
@@ -147,4 +153,11 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         entry = self.entries.get(page.file.src_uri)
         if entry is None or self.ctx is None:
             return html
-        return entry_card(self.ctx, entry) + clean_html(html)
+        # Only entries are indexed for search: listing pages would drown the results.
+        title = escape(f"{entry.id} {entry.model.title}")
+        return (f'<div data-pagefind-body><span data-pagefind-meta="title" hidden>{title}</span>'
+                f"{entry_card(self.ctx, entry)}{clean_html(html)}</div>")
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        if self.ctx is not None and self.ctx.search:
+            build_search_index(Path(config.site_dir), self.ctx.language)

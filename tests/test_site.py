@@ -97,6 +97,35 @@ def test_every_entry_is_listed_where_it_belongs(built_site: Path):
         assert target in listed(f"people/{meta['pm']}/index.md"), (entry_id, meta["pm"])
 
 
+def test_index_tables_load_every_entry_from_json(built_site: Path):
+    import json
+
+    for kind in ("defect", "lesson"):
+        data = json.loads((built_site / "assets" / "defectkb" / f"{kind}s.json").read_text(encoding="utf-8"))
+        ids = {row[data["columns"].index("id")] for row in data["rows"]}
+        assert ids == {i for i, (_, m) in sample_entries().items() if m["kind"] == kind}
+        for row in data["rows"]:
+            url = row[data["columns"].index("url")]
+            assert (built_site / url / "index.html").is_file(), url
+    table = soup(built_site / "defects" / "index.html").select_one("#kb-defects")
+    assert table["data-src"] == "../assets/defectkb/defects.json" and table["data-base"] == "../"
+
+
+def test_long_lists_are_capped_with_a_link_to_the_filtered_index(kb_dir: Path, tmp_path: Path):
+    config = tmp_path / "mkdocs.yml"
+    config.write_text((ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+                      .replace("docs_dir: content", f"docs_dir: {kb_dir}")
+                      .replace("  - defectkb ", "  - defectkb:\n      listing_limit: 1\n      search: none\n   "),
+                      encoding="utf-8")
+    result = mkdocs_build(config, tmp_path / "site")
+    assert result.returncode == 0, result.stderr
+    page = soup(tmp_path / "site" / "products" / "billing" / "index.html")
+    assert len(page.select("#kb-product-billing tbody tr")) == 1
+    more = page.select_one(".kb-more")
+    assert more.get_text().startswith("1 / 2") and more.select_one("a")["href"] == "../../defects/?product=billing"
+    assert not (tmp_path / "site" / "pagefind").exists()
+
+
 def _moment(value: date | datetime) -> datetime:
     if isinstance(value, datetime):
         return value

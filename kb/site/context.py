@@ -39,6 +39,10 @@ class SiteContext:
     products_dir: str = "products"
     tags_dir: str = "tags"
     home_is_generated: bool = True
+    assets_dir: str = "assets/defectkb"
+    search_dir: str = "search"
+    search: bool = True  # a Pagefind search page
+    listing_limit: int = 100  # rows per list on product, person and home pages; the rest via the index
     _backlinks: dict[str, list[tuple[str, Entry]]] | None = field(default=None, repr=False)
 
     @cached_property
@@ -81,7 +85,7 @@ class SiteContext:
         there = self.url(to_src)
         base = here if here.endswith("/") or here == "" else posixpath.dirname(here)
         rel = posixpath.relpath(there or ".", base.rstrip("/") or ".")
-        if there.endswith("/") and not rel.endswith("/"):
+        if (there == "" or there.endswith("/")) and not rel.endswith("/"):
             rel += "/"
         return "./" if rel in (".", "./") else rel
 

@@ -17,7 +17,9 @@ from kb.enums import DefectStatus, Role, Severity
 from kb.knowledgebase import Entry
 from kb.site.card import fmt_time
 from kb.site.context import SiteContext, esc
-from kb.site.tables import entry_table
+from kb.site.tables import entries_json, entry_table
+
+PAGE_ROWS = 100  # rows in the HTML of an index page; the browser pages through the rest
 
 
 @dataclass
@@ -56,6 +58,21 @@ def generate(ctx: SiteContext) -> Iterator[GeneratedPage]:
     yield from product_pages(ctx)
     yield from tag_pages(ctx)
     yield from people_pages(ctx)
+    if ctx.search:
+        yield search_page(ctx)
+
+
+def data_files(ctx: SiteContext) -> dict[str, str]:
+    """Non-page files the generated pages load: the rows of the index tables."""
+    return {data_src(ctx, kind): entries_json(ctx, kind) for kind in ("defect", "lesson")}
+
+
+def search_page(ctx: SiteContext) -> GeneratedPage:
+    src = f"{ctx.search_dir}/index.md"
+    bundle = ctx.href(src, "index.md").removeprefix("./") + "pagefind/"
+    html = (_h1(ctx.t("search")) + f'<div id="kb-search" data-bundle="{esc(bundle)}"></div>'
+            f'<noscript>{esc(ctx.t("search_needs_js"))}</noscript>')
+    return GeneratedPage(src, ctx.t("search"), html, search=False, hide=["toc", "navigation"])
 
 
 def home(ctx: SiteContext) -> GeneratedPage:
@@ -77,7 +94,8 @@ def home(ctx: SiteContext) -> GeneratedPage:
         f'<h2 id="by-severity">{esc(t("by_severity"))}</h2>{sev}',
         f'<h2 id="by-status">{esc(t("by_status"))}</h2>{status}',
         f'<h2 id="open-severe">{esc(t("open_severe"))}</h2>',
-        entry_table(ctx, here, s.open_severe, table_id="kb-open-severe", filters=False),
+        entry_table(ctx, here, s.open_severe, table_id="kb-open-severe", filters=False, limit=ctx.listing_limit,
+                    more=_more(ctx, here, "severity=serious")),
         f'<h2 id="latest">{esc(t("latest"))}</h2>',
         entry_table(ctx, here, s.latest, table_id="kb-latest", filters=False, kinds="mixed"),
         f'<p class="kb-links"><a class="md-button md-button--primary" href="{esc(ctx.href(here, "defects/index.md"))}">'
@@ -87,14 +105,28 @@ def home(ctx: SiteContext) -> GeneratedPage:
     return GeneratedPage("index.md", t("home"), "".join(html), hide=["toc"])
 
 
+def data_src(ctx: SiteContext, kind: str) -> str:
+    return f"{ctx.assets_dir}/{kind}s.json"
+
+
 def index_page(ctx: SiteContext, kind: str) -> GeneratedPage:
     t = ctx.t
     folder = ctx.kb.config.kind(kind).folder
     src = f"{folder}/index.md"
     entries = ctx.kb.defects if kind == "defect" else ctx.kb.lessons
     title = t("all_defects") if kind == "defect" else t("all_lessons")
-    html = _h1(title) + entry_table(ctx, src, entries, table_id=f"kb-{kind}s", kinds=kind)
+    data = ctx.href(src, "index.md").removeprefix("./") + data_src(ctx, kind)
+    html = _h1(title) + entry_table(ctx, src, entries, table_id=f"kb-{kind}s", kinds=kind, data_src=data,
+                                    limit=PAGE_ROWS)
     return GeneratedPage(src, title, html, search=False, hide=["toc"])
+
+
+def _more(ctx: SiteContext, here: str, query: str) -> str:
+    """Links to the full lists, filtered: the index tables read their filter from the URL."""
+    t = ctx.t
+    return " · ".join(
+        f'<a href="{esc(ctx.href(here, ctx.kb.config.kind(kind).folder + "/index.md"))}?{esc(query)}">'
+        f'{esc(t("all_defects") if kind == "defect" else t("all_lessons"))} →</a>' for kind in ("defect", "lesson"))
 
 
 def product_pages(ctx: SiteContext) -> Iterator[GeneratedPage]:
@@ -140,7 +172,8 @@ def product_pages(ctx: SiteContext) -> Iterator[GeneratedPage]:
             f'<h2 id="components">{esc(t("components"))}</h2><ul class="kb-components">{"".join(comps)}</ul>'
             if comps else "",
             f'<h2 id="entries">{esc(t("defects"))} · {esc(t("lessons"))}</h2>',
-            entry_table(ctx, src, entries, table_id=f"kb-product-{key}", kinds="mixed"),
+            entry_table(ctx, src, entries, table_id=f"kb-product-{key}", kinds="mixed", limit=ctx.listing_limit,
+                        more=_more(ctx, src, f"product={key}")),
         ]
         yield GeneratedPage(src, product.name, "".join(html))
         for ckey, comp in product.components.items():
@@ -149,7 +182,8 @@ def product_pages(ctx: SiteContext) -> Iterator[GeneratedPage]:
             html_c = (_h1(f"{product.name} / {comp.name}") +
                       (f"<p>{esc(comp.description)}</p>" if comp.description else "") +
                       f'<p><a href="{esc(ctx.href(csrc, src))}">← {esc(product.name)}</a></p>' +
-                      entry_table(ctx, csrc, centries, table_id=f"kb-component-{key}-{ckey}"))
+                      entry_table(ctx, csrc, centries, table_id=f"kb-component-{key}-{ckey}",
+                                  limit=ctx.listing_limit, more=_more(ctx, csrc, f"product={key}&component={ckey}")))
             yield GeneratedPage(csrc, f"{product.name} / {comp.name}", html_c)
 
 
@@ -302,8 +336,9 @@ def person_page(ctx: SiteContext, pid: str, kb_median: float | None) -> Generate
     for key, entries, kinds in groups:
         if entries:
             sections.append(f'<h2 id="{key}">{esc(t(key))} ({len(entries)})</h2>')
+            query = f"pm={pid}" if key == "owned" else f"q={pid}"
             sections.append(entry_table(ctx, src, entries, table_id=f"kb-person-{key}", filters=False,
-                                        kinds=kinds))
+                                        kinds=kinds, limit=ctx.listing_limit, more=_more(ctx, src, query)))
     sections.append(_definitions(ctx))
     return GeneratedPage(src, person.name, "".join(sections))
 

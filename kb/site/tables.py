@@ -6,6 +6,7 @@ rows and reorders them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 
 from kb.analytics import entry_date
@@ -27,23 +28,32 @@ def _products_of(entry: Entry) -> list[str]:
 
 
 def entry_table(ctx: SiteContext, here: str, entries: Sequence[Entry], *, table_id: str,
-                filters: bool = True, kinds: str = "defect") -> str:
-    """A table of entries. `kinds` is "defect", "lesson" or "mixed" and decides the columns."""
+                filters: bool = True, kinds: str = "defect", data_src: str | None = None,
+                limit: int | None = None, more: str = "") -> str:
+    """A table of entries. `kinds` is "defect", "lesson" or "mixed" and decides the columns.
+
+    With `data_src`, the browser loads every row from that JSON file and pages through them;
+    the HTML holds only the first `limit` rows. Without it, at most `limit` rows are shown and
+    `more` (HTML) links to the full, filterable list.
+    """
     t = ctx.t
     rows = sorted(entries, key=lambda e: (entry_date(e), e.id), reverse=True)
     if not rows:
         return f'<p class="kb-empty">{esc(t("no_entries"))}</p>'
+    total = len(rows)
+    if limit is not None:
+        rows = rows[:limit]
     with_component = kinds == "defect"
     parts = []
     if filters:
-        parts.append(_filter_form(ctx, rows, table_id, kinds))
+        parts.append(_filter_form(ctx, entries, table_id, kinds))
     cols = [("id", "id", "text"), ("title", "title", "text")]
     if kinds == "mixed":
         cols.insert(0, ("kind", "kind", "text"))
     cols += [("severity", "severity", "num"), ("status", "status", "num"), ("product", "product", "text")]
     if with_component:
         cols.append(("component", "component", "text"))
-    cols += [("pm", "pm", "text"), ("date", "date", "text"), ("tags", "tags", "text")]
+    cols += [("pm", "pm", "text"), ("date", "date", "text"), ("tag", "tags", "text")]
     head = "".join(f'<th data-sort-type="{kind}" data-col="{key}" scope="col"><button type="button">'
                    f"{esc(t(label))}</button></th>" for key, label, kind in cols)
     body = []
@@ -83,11 +93,55 @@ def entry_table(ctx: SiteContext, here: str, entries: Sequence[Entry], *, table_
         ]
         attr_text = " ".join(f'{k}="{esc(v)}"' for k, v in attrs.items())
         body.append(f"<tr {attr_text}>{''.join(cells)}</tr>")
+    data = ""
+    if data_src:
+        base = ctx.href(here, "index.md")
+        data = (f' data-src="{esc(data_src)}" data-base="{esc("" if base == "./" else base)}"'
+                f' data-columns="{" ".join(key for key, _, _ in cols)}"')
     parts.append(
-        f'<div class="kb-table-wrap"><table class="kb-table" id="{esc(table_id)}">'
+        f'<div class="kb-table-wrap"><table class="kb-table" id="{esc(table_id)}"{data}>'
         f'<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
     )
+    if data_src:
+        parts.append('<nav class="kb-pager" hidden></nav>')
+    elif total > len(rows) and more:
+        parts.append(f'<p class="kb-more">{len(rows)} / {total} · {more}</p>')
     return "".join(parts)
+
+
+KEY = "__KEY__"  # placeholder in URL templates, replaced by the browser
+
+
+def entries_json(ctx: SiteContext, kind: str) -> str:
+    """All entries of a kind for the browser table: compact rows, names and labels once."""
+    t = ctx.t
+    reg = ctx.kb.registry
+    entries = sorted((e for e in ctx.kb.entries if e.kind == kind), key=lambda e: (entry_date(e), e.id),
+                     reverse=True)
+    columns = ["id", "kind", "title", "severity", "status", "product", "component", "pm", "date", "tag", "url",
+               "people"]
+    rows = []
+    for e in entries:
+        m = e.model
+        people = [m.pm, *(p for p in (getattr(m, f, None) for f in ("reporter", "assignee", "verifier")) if p),
+                  *getattr(m, "authors", [])]
+        rows.append([e.id, e.kind, m.title, m.severity.value, m.status.value, " ".join(_products_of(e)),
+                     getattr(m, "component", None) or "", m.pm, entry_date(e).isoformat(), list(m.tags),
+                     ctx.url(e.rel_path), " ".join(dict.fromkeys(people))])
+    statuses = DefectStatus if kind == "defect" else LessonStatus
+    data = {
+        "columns": columns,
+        "rows": rows,
+        "labels": {"severity": {s.value: t.enum(s) for s in Severity},
+                   "status": {s.value: t.enum(s) for s in statuses}},
+        "people": {pid: p.name for pid, p in reg.people.items()},
+        "products": {key: p.name for key, p in reg.products.items()},
+        "components": {f"{key}/{c}": comp.name for key, p in reg.products.items() for c, comp in p.components.items()},
+        "urls": {"product": ctx.url(ctx.product_src(KEY)), "person": ctx.url(ctx.person_src(KEY)),
+                 "tag": ctx.url(ctx.tag_src(KEY))},
+    }
+    # json.dumps escapes nothing dangerous for a .json file served as application/json.
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def _filter_form(ctx: SiteContext, rows: Sequence[Entry], table_id: str, kinds: str) -> str:

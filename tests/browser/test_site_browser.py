@@ -41,6 +41,7 @@ def test_home_shows_figures(page, site_url):
 def test_defects_table_sorts_and_filters_with_state_in_url(page, site_url):
     defects = [e for e in _entries() if e["kind"] == "defect"]
     page.goto(site_url + "defects/")
+    page.wait_for_selector("#kb-defects[data-kb-ready]")
     assert len(visible_ids(page, "kb-defects")) == len(defects)
 
     page.click('#kb-defects th[data-col="severity"] button')
@@ -71,6 +72,7 @@ def test_defects_table_sorts_and_filters_with_state_in_url(page, site_url):
     assert len(visible_ids(page, "kb-defects")) < len(expected) + 1
 
     page.reload()
+    page.wait_for_selector("#kb-defects[data-kb-ready]")
     assert page.input_value('form.kb-filters select[name="tag"]') == tag
     assert page.input_value('form.kb-filters input[name="q"]') == "DST"
     assert set(visible_ids(page, "kb-defects")) == set(visible_ids(page, "kb-defects"))
@@ -110,12 +112,10 @@ def test_pm_page_shows_figures_and_chart(page, site_url):
 
 
 def _search(page, site_url: str, query: str) -> str:
-    page.goto(site_url)
-    page.click("label.md-search__icon, .md-search__input", timeout=5000) if page.locator(
-        ".md-search__input").is_visible() else page.click('label[for="__search"]')
-    page.fill(".md-search__input", query)
-    page.wait_for_selector(".md-search-result__item", timeout=15000)
-    return page.locator(".md-search-result").inner_text()
+    page.goto(site_url + "search/")
+    page.fill(".pagefind-ui__search-input", query)
+    page.wait_for_selector(".pagefind-ui__result-title", timeout=15000)
+    return " ".join(page.locator(".pagefind-ui__result-title").all_inner_texts())
 
 
 def test_search_finds_english_and_chinese_words(page, site_url):
@@ -124,6 +124,15 @@ def test_search_finds_english_and_chinese_words(page, site_url):
     assert "价税合计" not in (CONTENT / "defects" / "DEF-0001-invoice-export-loses-cents.md").read_text(
         encoding="utf-8").split("\n---", 1)[0]
     assert "DEF-0001" in _search(page, site_url, "价税合计")
+
+
+def test_search_query_in_url_and_loaded_bytes(page, site_url):
+    sizes: list[int] = []
+    page.on("response", lambda r: sizes.append(len(r.body())) if "/pagefind/" in r.url else None)
+    page.goto(site_url + "search/?q=" + "幂等")
+    page.wait_for_selector(".pagefind-ui__result-title", timeout=15000)
+    assert "LES-0003" in page.locator(".pagefind-ui__results").inner_text()
+    assert 0 < sum(sizes) < 2_000_000
 
 
 def _contrast(page, selector: str) -> float:
@@ -158,7 +167,7 @@ def test_schemes_are_readable(browser, site_url, scheme):
 
 
 MAIN_PAGES = ["", "defects/", "lessons/", "defects/DEF-0001-invoice-export-loses-cents/", "tags/", "tags/precision/",
-              "people/", "people/zhang.wei/", "products/billing/"]
+              "people/", "people/zhang.wei/", "products/billing/", "search/?q=幂等"]
 
 
 @pytest.mark.parametrize("path", MAIN_PAGES)
@@ -173,7 +182,7 @@ def test_phone_width_never_scrolls_sideways(browser, site_url, path):
 
 
 SHOTS = [("home", ""), ("entry", "defects/DEF-0001-invoice-export-loses-cents/"), ("defects", "defects/"),
-         ("tag", "tags/timezone/"), ("people", "people/"), ("pm", "people/zhang.wei/")]
+         ("tag", "tags/timezone/"), ("people", "people/"), ("pm", "people/zhang.wei/"), ("search", "search/?q=幂等")]
 
 
 def test_screenshots(browser, site_url):
