@@ -148,6 +148,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UsageError(f"no {config} here; run `kb serve` where mkdocs.yml is, or pass -f")
     # MkDocs 1.6.1 with click >= 8.2.1 turns live reload off unless --livereload is given.
     command = [sys.executable, "-m", "mkdocs", "serve", "--livereload", "-f", str(config), "-a", args.dev_addr]
+    if not args.full:
+        command.append("--dirty")  # only what changed; the defectkb plugin keeps it correct
     if args.open:
         command.append("--open")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
@@ -237,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-a", "--dev-addr", default="127.0.0.1:8000")
     p.add_argument("-f", "--config-file", default="mkdocs.yml")
     p.add_argument("--open", action="store_true", help="open the site in a browser")
+    p.add_argument("--full", action="store_true", help="rebuild every page on every change (slower)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("stats", help="figures of the knowledge base, or of one person (--pm), as JSON")

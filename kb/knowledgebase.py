@@ -12,7 +12,7 @@ from pathlib import Path
 from kb.body import Heading, match_sections
 from kb.config import Config, ConfigError, find_config, load_config
 from kb.diagnostics import Diagnostic, Position, Report, Severity
-from kb.loader import Limits, SourceFile, read_source, walk
+from kb.loader import Limits, SourceCache, SourceFile, read_source, walk
 from kb.models import MODELS, Defect, Lesson
 from kb.registry import Registry, load_registry
 from kb.schema_check import validate_entry
@@ -111,8 +111,11 @@ def _find_root(target: Path, config: Config) -> Path:
 
 
 def load(root: Path, config: Config | None = None, *, display_base: Path | None = None,
-         rules: list[Rule] | None = None) -> KnowledgeBase:
-    """Parse every entry once, check the schema, then run the rules over the whole set."""
+         rules: list[Rule] | None = None, cache: SourceCache | None = None) -> KnowledgeBase:
+    """Parse every entry once, check the schema, then run the rules over the whole set.
+
+    With a `cache`, files unchanged since the previous call are not parsed again.
+    """
     config = config or Config()
     base = display_base if display_base is not None else Path.cwd()
     data_dir = root / config.data_dir
@@ -122,6 +125,8 @@ def load(root: Path, config: Config | None = None, *, display_base: Path | None 
         kb.today = config.today
     kb.diagnostics.extend(reg_diags)
     limits = Limits(config.max_file_bytes, config.max_yaml_nodes, config.max_yaml_depth)
+    if cache is not None:
+        cache.begin()
 
     for kind in ("defect", "lesson"):
         folder = root / config.kind(kind).folder
@@ -137,7 +142,7 @@ def load(root: Path, config: Config | None = None, *, display_base: Path | None 
                 continue
             if path.name in SKIPPED_NAMES:
                 continue
-            src = read_source(path, display, root, limits)
+            src = cache.read(path, display, root, limits) if cache else read_source(path, display, root, limits)
             kb.sources.append(src)
             _check_schema(kb, src, kind, path)
             kb.diagnostics.extend(src.diagnostics)

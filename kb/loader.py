@@ -7,7 +7,7 @@ the site) works from the `SourceFile` records made here.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +126,32 @@ def split_text(src: SourceFile, text: str, limits: Limits) -> None:
         return
     src.located = located
     src.meta = located.data
+
+
+class SourceCache:
+    """Parsed files kept between runs of a long-lived process (the preview server), keyed by
+    path and checked by modification time and size: an unchanged file is not parsed again."""
+
+    def __init__(self) -> None:
+        self._files: dict[Path, tuple[tuple[int, int], SourceFile]] = {}
+        self.changed: set[Path] = set()  # files parsed (new or modified) by the latest run
+
+    def read(self, path: Path, display: str, root: Path, limits: Limits) -> SourceFile:
+        try:
+            st = path.stat()
+            key = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            key = (-1, -1)
+        hit = self._files.get(path)
+        if hit is not None and hit[0] == key and key != (-1, -1):
+            return replace(hit[1], diagnostics=list(hit[1].diagnostics))
+        src = read_source(path, display, root, limits)
+        self._files[path] = (key, replace(src, diagnostics=list(src.diagnostics)))
+        self.changed.add(path)
+        return src
+
+    def begin(self) -> None:
+        self.changed = set()
 
 
 def walk(folder: Path) -> list[Path]:

@@ -8,6 +8,7 @@ parse), an escaped title and the metadata card; their HTML is sanitised.
 from __future__ import annotations
 
 import logging
+import threading
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from kb.site.card import entry_card
 from kb.site.context import SiteContext
 from kb.site.pages import GeneratedPage, data_files, generate
 from kb.site.sanitize import clean_html
+from plugins import incremental
 from plugins.config import DefectKBConfig
 from plugins.search import build_search_index
 
@@ -44,8 +46,13 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         self.entries: dict[str, Entry] = {}
         self.generated: dict[str, GeneratedPage] = {}
         self.kb_config_path: Path | None = None
+        self.state: incremental.PreviewState | None = None
+        self.processed: set[str] = set()
 
     # -- configuration and loading ----------------------------------------------------------
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        incremental.enable(serving=command == "serve", dirty=dirty)
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         base = Path(config.config_file_path or ".").resolve().parent
         cfg_path = Path(self.config.config_file) if self.config.config_file else base / CONFIG_NAME
@@ -59,7 +66,10 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         theme_language = str(config.theme.get("language") or "en")
         language = self.config.language or ("zh" if theme_language.startswith("zh") else "en")
 
-        self.kb = load(Path(config.docs_dir), kb_config, display_base=Path.cwd())
+        self.processed = set()  # MkDocs may reuse this plugin object for the next build of `serve`
+        self.state = incremental.state_for(config.docs_dir)
+        self.kb = load(Path(config.docs_dir), kb_config, display_base=Path.cwd(),
+                       cache=self.state.cache if self.state else None)
         self._report(self.kb)
         self.entries = {e.rel_path: e for e in self.kb.entries}
 
@@ -122,6 +132,9 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
             files.append(File.generated(config, path, content=content))
         for asset in ("kb.css", "kb.js"):
             files.append(File.generated(config, f"{ASSET_URI}/{asset}", abs_src_path=str(ASSETS / asset)))
+        if self.state is not None:
+            contents = {src: page.html + page.markdown_suffix for src, page in self.generated.items()}
+            self.state.plan(self.kb, contents, files, self.config.tags_dir)
         return files
 
     # -- pages -------------------------------------------------------------------------------
@@ -133,6 +146,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
 
     @event_priority(100)  # before mkdocs-material's tags plugin reads page.meta["tags"]
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        self.processed.add(page.file.src_uri)
         entry = self.entries.get(page.file.src_uri)
         if entry is not None:
             m = entry.model
@@ -158,6 +172,18 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         return (f'<div data-pagefind-body><span data-pagefind-meta="title" hidden>{title}</span>'
                 f"{entry_card(self.ctx, entry)}{clean_html(html)}</div>")
 
+    @event_priority(110)  # before the tags plugin fills its listings (priority 100)
+    def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
+        if self.state is not None:
+            incremental.feed_tags_plugin(config, files, self.processed, self.entries)
+        return env
+
     def on_post_build(self, config: MkDocsConfig) -> None:
-        if self.ctx is not None and self.ctx.search:
+        if self.ctx is None or not self.ctx.search:
+            return
+        if incremental.serving():
+            # In the preview the page must not wait for the search index: index in the background.
+            threading.Thread(target=build_search_index, args=(Path(config.site_dir), self.ctx.language),
+                             daemon=True).start()
+        else:
             build_search_index(Path(config.site_dir), self.ctx.language)

@@ -85,3 +85,29 @@ def test_live_reload_shows_the_new_title(browser, preview, path, selector):
         arg=[selector, new_title], timeout=60_000)
     page.context.close()
     guard.check()
+
+
+def test_dirty_rebuild_keeps_other_pages_right(browser, preview):
+    """Editing a lesson refreshes the defect page that shows it; tag listings stay whole."""
+    root, url = preview
+    guard = Guard()
+    page = new_page(browser, guard)
+    page.goto(url + "defects/DEF-0001-invoice-export-loses-cents/")
+    lesson = root / "content" / "lessons" / "LES-0001-money-as-decimal-end-to-end.md"
+    new_title = f"金额全链路定点数 {int(time.time() * 1000) % 100000}"
+    text = lesson.read_text(encoding="utf-8")
+    current = next(line for line in text.split("\n") if line.startswith("title: "))
+    lesson.write_text(text.replace(current, f"title: {new_title}", 1), encoding="utf-8")
+    page.wait_for_function("t => document.querySelector('.kb-card').textContent.includes(t)", arg=new_title,
+                           timeout=60_000)
+    tagged = set()
+    for path in (root / "content").glob("*/*.md"):
+        head = path.read_text(encoding="utf-8").split("\n---", 1)[0]
+        tags_line = next((line for line in head.split("\n") if line.startswith("tags:")), "")
+        if "precision" in tags_line:
+            tagged.add(path.name[:8])
+    page.goto(url + "tags/precision/")
+    listed = set(page.locator("article").inner_text().split())
+    assert tagged and all(any(i in word for word in listed) for i in tagged), (tagged, listed)
+    page.context.close()
+    guard.check()

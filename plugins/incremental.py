@@ -1,0 +1,144 @@
+"""Fast, correct preview rebuilds.
+
+`mkdocs serve` rebuilds the whole site on every save; at a few thousand entries that takes
+tens of seconds. `kb serve` runs it with `--dirty`, where MkDocs rebuilds only pages whose
+source is newer than their output, which alone would leave other pages stale. This module
+makes the dirty rebuild correct for a knowledge base:
+
+- entries are re-parsed only when their file changed (kb.loader.SourceCache);
+- an entry page is rebuilt when it changed or when an entry it shows (a related lesson, the
+  original of a duplicate, a back-link) changed;
+- a generated page (index, person, product, tag page) is rebuilt when its content changed,
+  and a tag page when an entry with that tag changed (its listing is filled in later by
+  mkdocs-material's tags plugin);
+- pages that are not rebuilt are still handed to the tags plugin, so tag listings stay whole.
+
+Whether MkDocs reuses plugin objects between the rebuilds of `serve` is not part of its API, so
+the state that must survive from one build to the next lives here, keyed by the docs folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mkdocs.structure.files import File, Files
+
+from kb.knowledgebase import Entry, KnowledgeBase
+from kb.loader import SourceCache
+
+_enabled = False
+_serving = False
+_states: dict[str, PreviewState] = {}
+
+
+def enable(serving: bool, dirty: bool) -> None:
+    global _enabled, _serving
+    _serving = serving
+    _enabled = serving and dirty
+
+
+def serving() -> bool:
+    return _serving
+
+
+def state_for(docs_dir: str) -> PreviewState | None:
+    if not _enabled:
+        return None
+    return _states.setdefault(docs_dir, PreviewState())
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _fingerprint(entry: Entry) -> tuple[Any, ...]:
+    """What other pages show of an entry: if this is unchanged, its neighbours need no rebuild."""
+    m = entry.model
+    return (m.title, m.severity, m.status, tuple(m.tags), m.pm, entry.rel_path)
+
+
+def _neighbours(entry: Entry) -> set[str]:
+    m = entry.model
+    if entry.kind == "defect":
+        return {*m.related_lessons, *([m.duplicate_of] if m.duplicate_of else [])}
+    return {*m.source_defects, *(x for x in (m.supersedes, m.superseded_by) if x)}
+
+
+@dataclass
+class PreviewState:
+    cache: SourceCache = field(default_factory=SourceCache)
+    generated: dict[str, str] = field(default_factory=dict)  # src -> digest of the last content
+    fingerprints: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    tags_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    first: bool = True
+
+    def plan(self, kb: KnowledgeBase, generated: dict[str, str], files: Files, tags_dir: str) -> None:
+        """Decide, for every page, whether this dirty build must render it again."""
+        changed = {e.id for e in kb.entries if e.source.path in self.cache.changed}
+        changed |= {eid for eid, fp in self.fingerprints.items()
+                    if eid not in kb.by_id or _fingerprint(kb.by_id[eid]) != fp}
+        affected = set(changed)
+        backlinks: dict[str, set[str]] = {}
+        for e in kb.entries:
+            for target in _neighbours(e):
+                backlinks.setdefault(target, set()).add(e.id)
+        for eid in changed:
+            if eid in kb.by_id:
+                affected |= _neighbours(kb.by_id[eid])
+            affected |= backlinks.get(eid, set())
+        changed_tags = {t for eid in changed for t in (*self.tags_of.get(eid, ()),
+                                                        *(kb.by_id[eid].model.tags if eid in kb.by_id else ()))}
+
+        by_path = {e.rel_path: e for e in kb.entries}
+        for file in files.documentation_pages():
+            entry = by_path.get(file.src_uri)
+            if entry is not None:
+                if entry.id in affected:
+                    _force(file, True)
+                continue
+            content = generated.get(file.src_uri)
+            if content is None:
+                continue
+            digest = _digest(content)
+            tag = _tag_of(file.src_uri, tags_dir)
+            rebuild = (self.first or self.generated.get(file.src_uri) != digest
+                       or (tag is not None and tag in changed_tags))
+            self.generated[file.src_uri] = digest
+            _force(file, rebuild)
+        self.fingerprints = {e.id: _fingerprint(e) for e in kb.entries}
+        self.tags_of = {e.id: tuple(e.model.tags) for e in kb.entries}
+        self.first = False
+
+
+def _tag_of(src: str, tags_dir: str) -> str | None:
+    prefix = tags_dir.strip("/") + "/"
+    if src.startswith(prefix) and src.endswith("/index.md"):
+        return src[len(prefix):-len("/index.md")] or None
+    return None
+
+
+def _force(file: File, modified: bool) -> None:
+    """Override MkDocs' mtime check for this build (a new File object is made per build)."""
+    dest = Path(file.abs_dest_path)
+    file.is_modified = (lambda: True) if modified or not dest.exists() else (lambda: False)  # type: ignore[method-assign]
+
+
+def feed_tags_plugin(config: Any, files: Files, processed: set[str], entries: dict[str, Entry]) -> None:
+    """Give mkdocs-material's tags plugin the tags of entry pages this dirty build skipped."""
+    tags_plugin = next((p for p in config.plugins.values() if type(p).__module__.startswith("material.plugins.tags")),
+                       None)
+    if tags_plugin is None or not getattr(tags_plugin.config, "enabled", True):
+        return
+    from html import escape
+
+    for file in files.documentation_pages():
+        entry = entries.get(file.src_uri)
+        if entry is None or file.src_uri in processed or file.page is None:
+            continue
+        if file.page.markdown is None:
+            file.page.markdown = ""  # Page.title is None until the page has been read
+        file.page.meta = {"title": escape(f"{entry.id} {entry.model.title}"), "tags": list(entry.model.tags)}
+        tags_plugin.mappings.add(file.page, "")
