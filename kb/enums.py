@@ -7,7 +7,7 @@ hints, `kb new` templates, the JSON Schema's enum descriptions).
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
+from typing import Any, get_args
 
 
 class LabeledEnum(str, Enum):
@@ -44,6 +44,16 @@ class LabeledEnum(str, Enum):
         ]
         schema["x-labels-zh"] = {m.value: m.zh for m in cls}
         return schema
+
+
+def enum_in(annotation: Any) -> type[Enum] | None:
+    """The Enum inside a field annotation such as `Severity | None` or `list[Role]`."""
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return annotation
+    for arg in get_args(annotation):
+        if found := enum_in(arg):
+            return found
+    return None
 
 
 class Kind(LabeledEnum):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
 from kb.diagnostics import did_you_mean
-from kb.enums import LabeledEnum
+from kb.enums import LabeledEnum, enum_in
 from kb.loader import SourceFile
 from kb.models import EntryBase
 
@@ -87,16 +86,6 @@ def _find_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _find_enum(annotation: Any) -> type[Enum] | None:
-    if isinstance(annotation, type) and issubclass(annotation, Enum):
-        return annotation
-    for arg in get_args(annotation):
-        found = _find_enum(arg)
-        if found:
-            return found
-    return None
-
-
 def _report(src: SourceFile, model: type[EntryBase], err: Any, loc: tuple[Any, ...]) -> None:
     assert src.located is not None
     kind = err["type"]
@@ -119,7 +108,7 @@ def _report(src: SourceFile, model: type[EntryBase], err: Any, loc: tuple[Any, .
     pos = located.at(loc)
     if kind == "enum":
         _, annotation = _field_info(model, loc)
-        enum = _find_enum(annotation)
+        enum = enum_in(annotation)
         choices = [m.value for m in enum] if enum else []
         hint = None
         if enum and issubclass(enum, LabeledEnum) and isinstance(value, str) and enum.by_label(value):

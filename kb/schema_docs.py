@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import Any, get_args
+from typing import Any
 
 from pydantic import BaseModel
 
 from kb.config import Config
-from kb.enums import LabeledEnum
+from kb.enums import LabeledEnum, enum_in
 from kb.models import ID_PATTERN, KEY_PATTERN, ActionItem, Defect, Lesson, Links, Odc
 
 
@@ -40,21 +39,12 @@ def _type_name(schema: dict[str, Any], defs: dict[str, Any]) -> str:
         str(kind), str(kind))
 
 
-def _enum(annotation: Any) -> type[Enum] | None:
-    if isinstance(annotation, type) and issubclass(annotation, Enum):
-        return annotation
-    for arg in get_args(annotation):
-        if found := _enum(arg):
-            return found
-    return None
-
-
 def _table(model: type[BaseModel]) -> list[str]:
     rows = ["| field | type | required | meaning |", "|---|---|---|---|"]
     schema = model.model_json_schema()
     defs = schema.get("$defs", {})
     for name, info in model.model_fields.items():
-        enum = _enum(info.annotation)
+        enum = enum_in(info.annotation)
         prop = dict(schema["properties"][name])
         prop.pop("default", None)
         kind = _type_name(prop, defs)

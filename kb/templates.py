@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from enum import Enum
-from typing import Any, get_args
+from typing import Any
 
 from pydantic import BaseModel
 
 from kb.config import Config
-from kb.enums import LabeledEnum
+from kb.enums import LabeledEnum, enum_in
 from kb.models import MODELS
 
 _SKIP_OPTIONAL = {"odc", "priority_rationale", "duplicate_of", "deferred_to", "supersedes", "superseded_by",
@@ -27,17 +27,8 @@ def next_id(prefix: str, existing: set[str]) -> str:
     return f"{prefix}-{(max(numbers) + 1 if numbers else 1):04d}"
 
 
-def _enum_of(annotation: Any) -> type[Enum] | None:
-    if isinstance(annotation, type) and issubclass(annotation, Enum):
-        return annotation
-    for arg in get_args(annotation):
-        if found := _enum_of(arg):
-            return found
-    return None
-
-
 def _choices(annotation: Any) -> str:
-    enum = _enum_of(annotation)
+    enum = enum_in(annotation)
     if enum is None:
         return ""
     if issubclass(enum, LabeledEnum):
@@ -101,7 +92,7 @@ def _nested_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def render_body(kind: str, config: Config, title: str) -> str:
+def render_body(kind: str, config: Config) -> str:
     cfg = config.kind(kind)
     used = {key for keys in cfg.required_sections.values() for key in keys}
     if kind == "lesson":
@@ -122,4 +113,4 @@ def render_body(kind: str, config: Config, title: str) -> str:
 
 
 def render_entry(kind: str, config: Config, values: dict[str, Any]) -> str:
-    return render_front_matter(kind, values) + "\n" + render_body(kind, config, values.get("title", ""))
+    return render_front_matter(kind, values) + "\n" + render_body(kind, config)
