@@ -62,13 +62,17 @@ def section_names(spec: SectionSpec) -> set[str]:
     return {_norm(n) for n in (spec.en, spec.zh, spec.heading, *spec.aliases)}
 
 
-def match_sections(found: list[Heading], sections: dict[str, SectionSpec]) -> dict[str, Heading]:
+def section_table(sections: dict[str, SectionSpec]) -> dict[str, set[str]]:
+    """Normalised names of each section; computed once per run, not once per entry."""
+    return {key: section_names(spec) for key, spec in sections.items()}
+
+
+def match_sections(found: list[Heading], names: dict[str, set[str]]) -> dict[str, Heading]:
     """Map section keys to the heading that provides them.
 
     A heading matches when it is the English name, the Chinese name, or both joined by `/`
-    (in either order), or a configured alias.
+    (in either order), or a configured alias. `names` comes from `section_table`.
     """
-    names = {key: section_names(spec) for key, spec in sections.items()}
     result: dict[str, Heading] = {}
     for heading in found:
         whole = _norm(heading.text)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from kb.body import Heading, match_sections
+from kb.body import Heading, match_sections, section_table
 from kb.config import Config, ConfigError, find_config, load_config
 from kb.diagnostics import Diagnostic, Position, Report, Severity
 from kb.loader import Limits, SourceCache, SourceFile, read_source, walk
@@ -56,6 +56,7 @@ class KnowledgeBase:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     by_id: dict[str, Entry] = field(default_factory=dict)
     known_ids: set[str] = field(default_factory=set)  # ids of every file, valid or not
+    section_names: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     today: date = field(default_factory=lambda: datetime.now(UTC).date())
 
     @property
@@ -178,7 +179,10 @@ def _check_schema(kb: KnowledgeBase, src: SourceFile, folder_kind: str, path: Pa
         return
     assert isinstance(entry_model, Defect | Lesson)
     cfg = kb.config.kind(kind)
-    entry = Entry(entry_model, src, match_sections(src.headings, cfg.sections),
+    names = kb.section_names.get(kind)
+    if names is None:
+        names = kb.section_names[kind] = section_table(cfg.sections)
+    entry = Entry(entry_model, src, match_sections(src.headings, names),
                   path.relative_to(kb.root).as_posix())
     kb.entries.append(entry)
     if entry.id in kb.by_id:

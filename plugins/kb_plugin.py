@@ -127,7 +127,9 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
             if files.get_file_from_path(page.src) is not None:
                 continue  # a hand-written page of the same path wins
             self.generated[page.src] = page
-            files.append(File.generated(config, page.src, content=page.html + page.markdown_suffix))
+            # The HTML is added after Markdown (on_page_content): Python-Markdown would spend most
+            # of the build re-parsing large HTML blocks it has nothing to do with.
+            files.append(File.generated(config, page.src, content=page.markdown_suffix or "\n"))
         for path, content in data_files(self.ctx).items():
             files.append(File.generated(config, path, content=content))
         for asset in ("kb.css", "kb.js"):
@@ -164,6 +166,9 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         return markdown
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        generated = self.generated.get(page.file.src_uri)
+        if generated is not None:
+            return generated.html + html
         entry = self.entries.get(page.file.src_uri)
         if entry is None or self.ctx is None:
             return html

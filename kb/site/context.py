@@ -43,7 +43,7 @@ class SiteContext:
     search_dir: str = "search"
     search: bool = True  # a Pagefind search page
     listing_limit: int = 100  # rows per list on product, person and home pages; the rest via the index
-    _backlinks: dict[str, list[tuple[str, Entry]]] | None = field(default=None, repr=False)
+    _prefixes: dict[str, str] = field(default_factory=dict, repr=False)
 
     @cached_property
     def t(self) -> Labels:
@@ -80,14 +80,18 @@ class SiteContext:
         return src_to_url(src, self.directory_urls)
 
     def href(self, from_src: str, to_src: str) -> str:
-        """A relative link from one page to another, as MkDocs would write it."""
-        here = self.url(from_src)
+        """A relative link from one page to another (up to the site root, then down).
+
+        Computed with string operations: this runs tens of thousands of times per build.
+        """
+        prefix = self._prefixes.get(from_src)
+        if prefix is None:
+            here = self.url(from_src)
+            depth = here.count("/") if here.endswith("/") or here == "" else posixpath.dirname(here).count("/") + (
+                1 if "/" in here else 0)
+            prefix = self._prefixes[from_src] = "../" * depth
         there = self.url(to_src)
-        base = here if here.endswith("/") or here == "" else posixpath.dirname(here)
-        rel = posixpath.relpath(there or ".", base.rstrip("/") or ".")
-        if (there == "" or there.endswith("/")) and not rel.endswith("/"):
-            rel += "/"
-        return "./" if rel in (".", "./") else rel
+        return (prefix + there) or "./"
 
     def entry_src(self, entry: Entry) -> str:
         return entry.rel_path

@@ -1,0 +1,130 @@
+"""Preview latency: edit one entry of an N-entry knowledge base while `kb serve` runs, and time
+how long until an open browser shows the new title on the entry page, the defects index and the
+owning PM's page. Measured side by side for `kb serve` (dirty, kept correct by the plugin) and
+`kb serve --full` (MkDocs' rebuild of every page).
+
+    python bench/bench_preview.py --entries 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+CHROMIUM = os.environ.get("KB_CHROMIUM", "/usr/bin/chromium")
+
+
+def ensure_kb(entries: int) -> Path:
+    target = OUT / f"kb-{entries}"
+    if not (target / "content").is_dir():
+        subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "--entries", str(entries),
+                        "--out", str(target)], check=True)
+    return target
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def newest_defect(kb_dir: Path) -> tuple[Path, str, str]:
+    """The most recently reported defect: it is on the first page of every list."""
+    import yaml
+
+    best = None
+    for path in (kb_dir / "content" / "defects").glob("*.md"):
+        meta = yaml.load(path.read_text(encoding="utf-8").split("\n---", 1)[0][4:], Loader=yaml.CSafeLoader)
+        key = (str(meta["reported_at"]), meta["id"])
+        if best is None or key > best[0]:
+            best = (key, path, meta["pm"])
+    assert best is not None
+    return best[1], best[1].stem, best[2]
+
+
+def measure(kb_dir: Path, full: bool, rounds: int) -> list[dict[str, float]]:
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "kb.cli", "serve", "-a", f"127.0.0.1:{port}", *(["--full"] if full else [])]
+    proc = subprocess.Popen(command, cwd=kb_dir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    start = time.monotonic()
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() - start > 1800:
+                raise SystemExit("kb serve did not start") from None
+            time.sleep(1)
+    first_build = time.monotonic() - start
+    path, stem, pm = newest_defect(kb_dir)
+    results = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
+                                                                        "--disable-background-networking"])
+            pages = {}
+            for name, where, selector in (("entry", f"defects/{stem}/", "h1"), ("index", "defects/", "#kb-defects"),
+                                          ("pm", f"people/{pm}/", "#kb-person-owned")):
+                page = browser.new_page()
+                page.goto(url + where)
+                pages[name] = (page, selector)
+            for n in range(rounds):
+                time.sleep(2)
+                title = f"preview latency probe {n} {int(time.time())}"
+                text = path.read_text(encoding="utf-8")
+                line = next(x for x in text.split("\n") if x.startswith("title: "))
+                t0 = time.monotonic()
+                path.write_text(text.replace(line, f"title: {title}", 1), encoding="utf-8")
+                times = {}
+                for name, (page, selector) in pages.items():
+                    page.wait_for_function(
+                        "([s, t]) => { const e = document.querySelector(s); return e && e.textContent.includes(t); }",
+                        arg=[selector, title], timeout=600_000)
+                    times[name] = time.monotonic() - t0
+                results.append(times)
+            browser.close()
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+    print(f"{'full' if full else 'dirty'}: first build {first_build:.1f} s")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--entries", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    kb_dir = ensure_kb(args.entries)
+    rows = []
+    for full in (False, True):
+        got = measure(kb_dir, full, args.rounds)
+        worst = {k: max(r[k] for r in got) for k in got[0]}
+        best = {k: min(r[k] for r in got) for k in got[0]}
+        rows.append((("kb serve --full" if full else "kb serve (dirty, default)"), best, worst))
+    print(f"\nPreview latency at {args.entries} entries (seconds from save to the new title on screen)")
+    print("| server | entry page | defects index | PM page | worst of all |")
+    print("|---|---|---|---|---|")
+    for name, best, worst in rows:
+        print(f"| {name} | {best['entry']:.2f} | {best['index']:.2f} | {best['pm']:.2f} | {max(worst.values()):.2f} |")
+
+
+if __name__ == "__main__":
+    main()
