@@ -50,6 +50,33 @@ def state_for(docs_dir: str) -> PreviewState | None:
     return _states.setdefault(docs_dir, PreviewState())
 
 
+class _MemoryClient:
+    """The get/set client jinja2's MemcachedBytecodeCache expects, kept in this process."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, bytes] = {}
+
+    def get(self, key: str) -> bytes | None:
+        return self.data.get(key)
+
+    def set(self, key: str, value: bytes, timeout: int | None = None) -> None:
+        self.data[key] = value
+
+
+_bytecode: Any = None
+
+
+def bytecode_cache() -> Any:
+    """MkDocs makes a new Jinja environment per build, which compiles every theme template
+    again; while serving, keep the compiled templates between builds."""
+    global _bytecode
+    if _bytecode is None:
+        import jinja2
+
+        _bytecode = jinja2.MemcachedBytecodeCache(_MemoryClient(), prefix="defectkb/")
+    return _bytecode
+
+
 def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 

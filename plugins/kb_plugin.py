@@ -179,6 +179,8 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
 
     @event_priority(110)  # before the tags plugin fills its listings (priority 100)
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
+        if incremental.serving() and env.bytecode_cache is None:
+            env.bytecode_cache = incremental.bytecode_cache()
         if self.state is not None:
             incremental.feed_tags_plugin(config, files, self.processed, self.entries)
         return env

@@ -44,6 +44,7 @@ class SiteContext:
     search: bool = True  # a Pagefind search page
     listing_limit: int = 100  # rows per list on product, person and home pages; the rest via the index
     _prefixes: dict[str, str] = field(default_factory=dict, repr=False)
+    row_cache: dict[tuple[str, str, str], str] = field(default_factory=dict, repr=False)
 
     @cached_property
     def t(self) -> Labels:

@@ -28,7 +28,8 @@ class GeneratedPage:
     title: str  # plain text; escaped when it reaches HTML
     html: str
     search: bool = True  # include in the search index
-    hide: list[str] = field(default_factory=lambda: ["toc"])  # mkdocs-material `hide`; the HTML skips Markdown, so no TOC
+    # mkdocs-material `hide`; the HTML skips Markdown, so there is no TOC to show
+    hide: list[str] = field(default_factory=lambda: ["toc"])
     markdown_suffix: str = ""  # Markdown appended after the HTML (tag listings)
 
 

@@ -56,43 +56,7 @@ def entry_table(ctx: SiteContext, here: str, entries: Sequence[Entry], *, table_
     cols += [("pm", "pm", "text"), ("date", "date", "text"), ("tag", "tags", "text")]
     head = "".join(f'<th data-sort-type="{kind}" data-col="{key}" scope="col"><button type="button">'
                    f"{esc(t(label))}</button></th>" for key, label, kind in cols)
-    body = []
-    sev_rank = {s.value: i for i, s in enumerate(Severity)}
-    status_rank = {s.value: i for i, s in enumerate([*DefectStatus, *LessonStatus])}
-    for e in rows:
-        m = e.model
-        products = _products_of(e)
-        people = [m.pm, *(getattr(m, f, None) or "" for f in ("reporter", "assignee", "verifier"))]
-        people += list(getattr(m, "authors", []))
-        text = " ".join([e.id, m.title, *products, *(ctx.person_name(p) for p in people if p), *m.tags]).lower()
-        attrs = {
-            "data-id": e.id, "data-severity": m.severity.value, "data-status": m.status.value,
-            "data-product": " ".join(products), "data-pm": m.pm, "data-tag": " ".join(m.tags),
-            "data-date": entry_date(e).isoformat(), "data-kind": e.kind, "data-text": text,
-        }
-        if e.kind == "defect":
-            attrs["data-component"] = m.component or ""
-        cells = []
-        if kinds == "mixed":
-            cells.append(f'<td>{esc(t("defects") if e.kind == "defect" else t("lessons"))}</td>')
-        cells += [
-            f'<td class="kb-nowrap"><a href="{esc(ctx.href(here, e.rel_path))}">{esc(e.id)}</a></td>',
-            f'<td class="kb-title"><a href="{esc(ctx.href(here, e.rel_path))}">{esc(m.title)}</a></td>',
-            f'<td data-sort="{sev_rank[m.severity.value]}">{badge(ctx, "severity", m.severity)}</td>',
-            f'<td data-sort="{status_rank.get(m.status.value, 99)}">{badge(ctx, "status", m.status)}</td>',
-            "<td>" + ", ".join(f'<a href="{esc(ctx.href(here, ctx.product_src(p)))}">{esc(ctx.product_name(p))}</a>'
-                               for p in products) + "</td>",
-        ]
-        if with_component:
-            cells.append(f"<td>{esc(ctx.component_name(m.product, m.component)) if m.component else ''}</td>")
-        cells += [
-            f"<td>{ctx.person_link(here, m.pm)}</td>",
-            f'<td class="kb-nowrap">{esc(entry_date(e).isoformat())}</td>',
-            "<td>" + " ".join(f'<a class="kb-tag" href="{esc(ctx.href(here, ctx.tag_src(tag)))}">#{esc(tag)}</a>'
-                              for tag in m.tags) + "</td>",
-        ]
-        attr_text = " ".join(f'{k}="{esc(v)}"' for k, v in attrs.items())
-        body.append(f"<tr {attr_text}>{''.join(cells)}</tr>")
+    body = [_row(ctx, here, e, kinds) for e in rows]
     data = ""
     if data_src:
         base = ctx.href(here, "index.md")
@@ -142,6 +106,55 @@ def entries_json(ctx: SiteContext, kind: str) -> str:
     }
     # json.dumps escapes nothing dangerous for a .json file served as application/json.
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+_SEV_RANK = {s.value: i for i, s in enumerate(Severity)}
+_STATUS_RANK = {s.value: i for i, s in enumerate([*DefectStatus, *LessonStatus])}
+
+
+def _row(ctx: SiteContext, here: str, e: Entry, kinds: str) -> str:
+    """One table row. Rows differ between pages only by the link prefix (the page's depth),
+    so each is rendered once per prefix and reused: an entry appears on many lists."""
+    key = (ctx.href(here, "index.md"), e.id, kinds)
+    cached = ctx.row_cache.get(key)
+    if cached is not None:
+        return cached
+    t = ctx.t
+    m = e.model
+    products = _products_of(e)
+    people = [m.pm, *(getattr(m, f, None) or "" for f in ("reporter", "assignee", "verifier"))]
+    people += list(getattr(m, "authors", []))
+    text = " ".join([e.id, m.title, *products, *(ctx.person_name(p) for p in people if p), *m.tags]).lower()
+    attrs = {
+        "data-id": e.id, "data-severity": m.severity.value, "data-status": m.status.value,
+        "data-product": " ".join(products), "data-pm": m.pm, "data-tag": " ".join(m.tags),
+        "data-date": entry_date(e).isoformat(), "data-kind": e.kind, "data-text": text,
+    }
+    if e.kind == "defect":
+        attrs["data-component"] = m.component or ""
+    href = esc(ctx.href(here, e.rel_path))
+    cells = []
+    if kinds == "mixed":
+        cells.append(f'<td>{esc(t("defects") if e.kind == "defect" else t("lessons"))}</td>')
+    cells += [
+        f'<td class="kb-nowrap"><a href="{href}">{esc(e.id)}</a></td>',
+        f'<td class="kb-title"><a href="{href}">{esc(m.title)}</a></td>',
+        f'<td data-sort="{_SEV_RANK[m.severity.value]}">{badge(ctx, "severity", m.severity)}</td>',
+        f'<td data-sort="{_STATUS_RANK.get(m.status.value, 99)}">{badge(ctx, "status", m.status)}</td>',
+        "<td>" + ", ".join(f'<a href="{esc(ctx.href(here, ctx.product_src(p)))}">{esc(ctx.product_name(p))}</a>'
+                           for p in products) + "</td>",
+    ]
+    if kinds == "defect":
+        cells.append(f"<td>{esc(ctx.component_name(m.product, m.component)) if m.component else ''}</td>")
+    cells += [
+        f"<td>{ctx.person_link(here, m.pm)}</td>",
+        f'<td class="kb-nowrap">{esc(entry_date(e).isoformat())}</td>',
+        "<td>" + " ".join(f'<a class="kb-tag" href="{esc(ctx.href(here, ctx.tag_src(tag)))}">#{esc(tag)}</a>'
+                          for tag in m.tags) + "</td>",
+    ]
+    attr_text = " ".join(f'{k}="{esc(v)}"' for k, v in attrs.items())
+    html = ctx.row_cache[key] = f"<tr {attr_text}>{''.join(cells)}</tr>"
+    return html
 
 
 def _filter_form(ctx: SiteContext, rows: Sequence[Entry], table_id: str, kinds: str) -> str:
