@@ -61,11 +61,11 @@ class KnowledgeBase:
 
     @property
     def defects(self) -> list[Entry]:
-        return [e for e in self.entries if e.kind == "defect"]
+        return [e for e in self.entries if e.model.kind == "defect"]
 
     @property
     def lessons(self) -> list[Entry]:
-        return [e for e in self.entries if e.kind == "lesson"]
+        return [e for e in self.entries if e.model.kind == "lesson"]
 
     def report(self) -> Report:
         return Report(diagnostics=list(self.diagnostics), files=len(self.sources), entries=len(self.entries))
@@ -145,7 +145,7 @@ def load(root: Path, config: Config | None = None, *, display_base: Path | None 
                 continue
             src = cache.read(path, display, root, limits) if cache else read_source(path, display, root, limits)
             kb.sources.append(src)
-            _check_schema(kb, src, kind, path)
+            _check_schema(kb, src, kind, path, cache)
             kb.diagnostics.extend(src.diagnostics)
 
     for rule in rules if rules is not None else default_rules():
@@ -162,7 +162,8 @@ def load(root: Path, config: Config | None = None, *, display_base: Path | None 
 _ID_IN_NAME = re.compile(r"^([A-Z][A-Z0-9]*-\d{3,})")
 
 
-def _check_schema(kb: KnowledgeBase, src: SourceFile, folder_kind: str, path: Path) -> None:
+def _check_schema(kb: KnowledgeBase, src: SourceFile, folder_kind: str, path: Path,
+                  cache: SourceCache | None = None) -> None:
     if src.meta is None:
         # Unparseable, but it exists: references to it should not be reported as unknown.
         if m := _ID_IN_NAME.match(path.name):
@@ -174,16 +175,28 @@ def _check_schema(kb: KnowledgeBase, src: SourceFile, folder_kind: str, path: Pa
     declared = src.meta.get("kind")
     kind = declared if isinstance(declared, str) and declared in MODELS else folder_kind
     src.kind = kind
-    entry_model = validate_entry(src, MODELS[kind])
+    # Schema validation and section matching depend only on the file (and the configuration,
+    # fixed for a cache's lifetime): an unchanged file reuses the previous result.
+    memo = cache.derived.get(path) if cache is not None else None
+    if memo is None:
+        before = len(src.diagnostics)
+        entry_model = validate_entry(src, MODELS[kind])
+        sections = None
+        if entry_model is not None:
+            names = kb.section_names.get(kind)
+            if names is None:
+                names = kb.section_names[kind] = section_table(kb.config.kind(kind).sections)
+            sections = match_sections(src.headings, names)
+        memo = (entry_model, sections, src.diagnostics[before:])
+        if cache is not None:
+            cache.derived[path] = memo
+    else:
+        src.diagnostics.extend(memo[2])
+    entry_model, sections, _ = memo
     if entry_model is None:
         return
-    assert isinstance(entry_model, Defect | Lesson)
-    cfg = kb.config.kind(kind)
-    names = kb.section_names.get(kind)
-    if names is None:
-        names = kb.section_names[kind] = section_table(cfg.sections)
-    entry = Entry(entry_model, src, match_sections(src.headings, names),
-                  path.relative_to(kb.root).as_posix())
+    assert isinstance(entry_model, Defect | Lesson) and sections is not None
+    entry = Entry(entry_model, src, sections, path.relative_to(kb.root).as_posix())
     kb.entries.append(entry)
     if entry.id in kb.by_id:
         first = kb.by_id[entry.id]

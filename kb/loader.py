@@ -135,6 +135,7 @@ class SourceCache:
     def __init__(self) -> None:
         self._files: dict[Path, tuple[tuple[int, int], SourceFile]] = {}
         self.changed: set[Path] = set()  # files parsed (new or modified) by the latest run
+        self.derived: dict[Path, Any] = {}  # results computed from a file, dropped when it changes
 
     def read(self, path: Path, display: str, root: Path, limits: Limits) -> SourceFile:
         try:
@@ -147,6 +148,7 @@ class SourceCache:
             return replace(hit[1], diagnostics=list(hit[1].diagnostics))
         src = read_source(path, display, root, limits)
         self._files[path] = (key, replace(src, diagnostics=list(src.diagnostics)))
+        self.derived.pop(path, None)
         self.changed.add(path)
         return src
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import DEFECT, ROOT, codes, edit, find, load_dir
+from conftest import DEFECT, ROOT, TODAY, codes, edit, find, load_dir
 
 SHARED = ROOT.parent / "shared" / "testdata" / "yaml-test-suite" / "cases.json"
 
@@ -163,3 +163,24 @@ def test_yaml_test_suite_never_raises(kb_dir):
         if rejected and not has_separator:
             assert any(d.code in {"KB005", "KB006", "KB007", "KB009", "KB013", "KB001"} for d in diags), (
                 path, case["name"], diags)
+
+
+def test_source_cache_reparses_only_changed_files_and_keeps_diagnostics(kb_dir):
+    from kb.config import Config
+    from kb.knowledgebase import load
+    from kb.loader import SourceCache
+
+    cache = SourceCache()
+    write(kb_dir, "DEF-0100-bad.md", "---\ntitle: [x\n---\n")
+    first = load(kb_dir, Config(today=TODAY), display_base=kb_dir, cache=cache)
+    assert len(cache.changed) == 3
+    second = load(kb_dir, Config(today=TODAY), display_base=kb_dir, cache=cache)
+    assert cache.changed == set()
+    assert sorted(d.sort_key for d in first.diagnostics) == sorted(d.sort_key for d in second.diagnostics)
+    path = kb_dir / DEFECT
+    edit(path, ("severity: serious", "severity: critical"))
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10_000_000))
+    third = load(kb_dir, Config(today=TODAY), display_base=kb_dir, cache=cache)
+    assert cache.changed == {path}
+    assert "KB104" in codes(third) and "KB104" not in codes(second)
+    assert [d.code for d in third.diagnostics].count("KB005") == 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -22,7 +21,8 @@ def check_identity(kb: KnowledgeBase) -> Iterator[Diagnostic]:
                              f"a {entry.kind} id starts with `{prefix}`; got `{entry.id}`",
                              f"write `{prefix}{number}`, if that id is free")
         name = entry.rel_path.rsplit("/", 1)[-1]
-        if not re.match(rf"{re.escape(entry.id)}(?:[-_.]|$)", name):
+        rest = name[len(entry.id):]
+        if not name.startswith(entry.id) or (rest and rest[0] not in "-_."):
             yield entry.diag("KB503", entry.pos("id"),
                              f"file name `{name}` does not start with the id `{entry.id}`",
                              f"rename the file to `{entry.id}-<short-slug>.md`")
