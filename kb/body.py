@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -23,22 +24,35 @@ class Heading:
 def headings(body: str, first_line: int) -> list[Heading]:
     """ATX headings outside fenced code, each with whether text follows it before the next
     heading of the same or a higher level (HTML comments, as left by templates, do not count)."""
+    if "<!--" in body:  # blank out comments, keeping the line count
+        body = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), body)
     lines = body.split("\n")
     found: list[tuple[int, str, int]] = []  # level, text, index
+    # text_before[i]: lines of text (not blank, not a heading) among lines[0:i]
+    text_before = [0] * (len(lines) + 1)
+    count = 0
     fence: str | None = None
     for i, line in enumerate(lines):
-        m = _FENCE.match(line)
-        if m:
-            marker = m.group(1)
-            if fence is None:
-                fence = marker[0] * len(marker)
-            elif marker.startswith(fence):
-                fence = None
+        text_before[i] = count
+        first = line[:4].lstrip(" ")[:1]
+        if not first:
             continue
-        if fence is None:
-            h = _ATX.match(line)
-            if h:
+        if first in "#`~":
+            m = _FENCE.match(line)
+            if m:
+                marker = m.group(1)
+                if fence is None:
+                    fence = marker[0] * len(marker)
+                elif marker.startswith(fence):
+                    fence = None
+                count += 1
+                continue
+            if fence is None and (h := _ATX.match(line)):
                 found.append((len(h.group(1)), h.group(2).strip(), i))
+                continue
+        if line.strip():
+            count += 1
+    text_before[len(lines)] = count
     out = []
     for n, (level, text, index) in enumerate(found):
         end = len(lines)
@@ -46,13 +60,13 @@ def headings(body: str, first_line: int) -> list[Heading]:
             if later_level <= level:
                 end = later_index
                 break
-        chunk = _COMMENT.sub("", "\n".join(lines[index + 1 : end]))
         # Subheadings alone are not content of this section.
-        content = any(line.strip() and not _ATX.match(line) for line in chunk.split("\n"))
+        content = text_before[end] - text_before[index + 1] > 0
         out.append(Heading(level, text, first_line + index, content))
     return out
 
 
+@functools.lru_cache(maxsize=4096)  # the same few headings recur in every entry
 def _norm(text: str) -> str:
     text = text.replace("＆", "&").replace("：", ":").strip().rstrip(":").strip()
     return re.sub(r"\s+", " ", text).casefold()
@@ -75,10 +89,13 @@ def match_sections(found: list[Heading], names: dict[str, set[str]]) -> dict[str
     """
     result: dict[str, Heading] = {}
     for heading in found:
-        whole = _norm(heading.text)
-        parts = {whole, *(_norm(p) for p in re.split(r"\s*[/／|]\s*", heading.text) if p.strip())}
         for key, options in names.items():
-            if key not in result and parts & options:
+            if key not in result and _parts(heading.text) & options:
                 result[key] = heading
                 break
     return result
+
+
+@functools.lru_cache(maxsize=4096)
+def _parts(text: str) -> frozenset[str]:
+    return frozenset({_norm(text), *(_norm(p) for p in re.split(r"\s*[/／|]\s*", text) if p.strip())})

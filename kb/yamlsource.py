@@ -7,6 +7,7 @@ duplicate keys, and stop alias bombs and deep nesting before they cost time or m
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,13 +29,39 @@ class Problem:
 
 @dataclass(slots=True)
 class Located:
-    """Parsed YAML plus where each part was written (1-based, in the enclosing file)."""
+    """Parsed YAML plus where each part was written (1-based, in the enclosing file).
+
+    Positions are only needed for diagnostics, so on the fast path they are worked out the
+    first time they are asked for (`lazy` holds what that takes).
+    """
 
     data: Any
-    keys: dict[Path_, Position] = field(default_factory=dict)
-    values: dict[Path_, Position] = field(default_factory=dict)
+    _keys: dict[Path_, Position] = field(default_factory=dict)
+    _values: dict[Path_, Position] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     start: Position = field(default_factory=Position)
+    lazy: tuple[str, int, int, int] | None = None
+
+    def _fill(self) -> None:
+        if self.lazy is None:
+            return
+        text, offset, max_nodes, max_depth = self.lazy
+        self.lazy = None
+        try:
+            full = _parse_located(text, offset, max_nodes, max_depth)
+        except YamlError:  # pragma: no cover - the fast path accepted the same text
+            return
+        self._keys, self._values = full._keys, full._values
+
+    @property
+    def keys(self) -> dict[Path_, Position]:
+        self._fill()
+        return self._keys
+
+    @property
+    def values(self) -> dict[Path_, Position]:
+        self._fill()
+        return self._values
 
     def at(self, path: Path_, *, key: bool = False) -> Position:
         """Position of the value (or key) at `path`, falling back to the nearest enclosing one."""
@@ -78,7 +105,66 @@ def parse(
 
     `line_offset` is the number of file lines before the YAML text (1 for front matter that
     follows a `---` line), so positions point into the file the user edits.
+
+    Fast path: libyaml's loader builds the values (as a bare parse would); positions are
+    computed later, only for files that get a diagnostic. Anything unusual (anchors, merge
+    keys, duplicate keys, tags, deep or huge documents, errors) takes the careful path, which
+    reports it at the right line.
     """
+    if not _UNUSUAL.search(text):
+        try:
+            data = yaml.load(text, Loader=_FastLoader)
+        except (yaml.YAMLError, _Duplicate, TypeError, ValueError, OverflowError):
+            pass  # the careful path reports it
+        else:
+            if _small_and_shallow(data, max_nodes, max_depth):
+                return Located(data=data, start=Position(line_offset + 1, 1),
+                               lazy=(text, line_offset, max_nodes, max_depth))
+    return _parse_located(text, line_offset, max_nodes, max_depth)
+
+
+class _Duplicate(Exception):
+    pass
+
+
+class _FastLoader(SafeLoader):  # type: ignore[misc, valid-type]
+    """libyaml + SafeConstructor, minus what the careful path rejects or reports."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen = set()
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _SCALAR_TAGS:
+                raise _Duplicate  # complex or tagged keys: let the careful path explain
+            if key_node.value in seen:
+                raise _Duplicate
+            seen.add(key_node.value)
+        return super().construct_mapping(node, deep=deep)
+
+
+for _tag in ("set", "omap", "pairs"):
+    _FastLoader.add_constructor(_Y + _tag, None)  # None = undefined: raises, careful path reports
+
+# Anchors/aliases, merge keys and explicit tags go the careful way.
+_UNUSUAL = re.compile(r"(?:^|[\s\[{,:-])[&*!][^\s]|<<")
+
+
+def _small_and_shallow(data: Any, max_nodes: int, max_depth: int) -> bool:
+    nodes = 0
+    stack = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        nodes += 1
+        if nodes > max_nodes or depth > max_depth:
+            return False
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+            nodes += len(value)
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return True
+
+
+def _parse_located(text: str, line_offset: int, max_nodes: int, max_depth: int) -> Located:
     try:
         node = yaml.compose(text, Loader=SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -149,7 +235,7 @@ def _build(node: yaml.Node, path: Path_, out: Located, budget: _Budget, off: int
                 "front matter is flat metadata",
             )
         )
-    out.values.setdefault(path, _pos(node.start_mark, off))
+    out._values.setdefault(path, _pos(node.start_mark, off))
     if isinstance(node, yaml.ScalarNode):
         if node.tag.endswith((":merge", ":value")):
             return node.value  # `<<` and `=` are plain keys here; the schema then rejects them
@@ -196,15 +282,15 @@ def _build(node: yaml.Node, path: Path_, out: Located, budget: _Budget, off: int
             key = str(key)
         key_pos = _pos(key_node.start_mark, off)
         if key in result:
-            first = out.keys.get((*path, key))
+            first = out._keys.get((*path, key))
             where = f" (first at line {first.line})" if first else ""
             out.problems.append(
                 Problem("KB007", key_pos, f"duplicate key `{key}`{where}",
                         "delete one of the two; YAML keeps only the last")
             )
         child = (*path, key)
-        out.keys[child] = key_pos
-        out.values[child] = _pos(value_node.start_mark, off)
+        out._keys[child] = key_pos
+        out._values[child] = _pos(value_node.start_mark, off)
         result[key] = _build(value_node, child, out, budget, off, depth + 1)
-    out.values.pop((*path, "<key>"), None)
+    out._values.pop((*path, "<key>"), None)
     return result

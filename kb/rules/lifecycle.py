@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from kb.diagnostics import Diagnostic, Severity
+from kb.diagnostics import Diagnostic, Position, Severity
 from kb.enums import ActionStatus, SourceType
 
 if TYPE_CHECKING:
@@ -40,9 +40,8 @@ def _check_entry(kb: KnowledgeBase, entry: Entry) -> Iterator[Diagnostic]:
     cfg = kb.config.kind(entry.kind)
     model = entry.model
     status = model.status.value
-    status_pos = entry.pos("status")
     if status not in cfg.statuses:
-        yield entry.diag("KB204", status_pos, f"status `{status}` is not enabled in this knowledge base",
+        yield entry.diag("KB204", entry.pos("status"), f"status `{status}` is not enabled in this knowledge base",
                          "enabled: " + ", ".join(cfg.statuses))
         return
 
@@ -52,7 +51,7 @@ def _check_entry(kb: KnowledgeBase, entry: Entry) -> Iterator[Diagnostic]:
             shown = " or ".join(f"`{n}`" for n in options)
             present = next((n for n in options if entry.source.located and
                             tuple(n.split(".")) in entry.source.located.keys), None)
-            pos = entry.pos(*present.split("."), key=True) if present else status_pos
+            pos = entry.pos(*present.split("."), key=True) if present else entry.pos("status")
             yield entry.diag("KB201", pos, f"status `{status}` requires {shown}",
                              _describe(model, options[0]))
 
@@ -77,7 +76,8 @@ def _check_entry(kb: KnowledgeBase, entry: Entry) -> Iterator[Diagnostic]:
             hint = f"add `{marks} {spec.heading}`{where}"
             if spec.description:
                 hint += f": {spec.description[0].lower()}{spec.description[1:]}"
-            yield entry.diag("KB202", status_pos, f"status `{status}` requires the section `{spec.heading}`", hint)
+            yield entry.diag("KB202", entry.pos("status"),
+                             f"status `{status}` requires the section `{spec.heading}`", hint)
         elif not heading.has_content:
             yield Diagnostic(entry.source.display, heading.line, 1, "KB203", Severity.ERROR,
                              f"section `{heading.text}` is empty",
@@ -94,13 +94,15 @@ def _defect_rules(kb: KnowledgeBase, entry: Entry, status: str) -> Iterator[Diag
     allowed = kb.config.resolutions.get(status)
     resolution = model.resolution.value if model.resolution else None
     if allowed is not None:
-        pos = entry.pos("resolution") if resolution else entry.pos("status")
+        def pos() -> Position:  # positions are worked out only for diagnostics
+            return entry.pos("resolution") if resolution else entry.pos("status")
+
         if not allowed and resolution:
-            yield entry.diag("KB205", pos, f"an open defect has no resolution; status is `{status}`",
+            yield entry.diag("KB205", pos(), f"an open defect has no resolution; status is `{status}`",
                              "set `resolution: null`, or move the status on")
         elif allowed and resolution not in allowed:
             got = f"`{resolution}`" if resolution else "none"
-            yield entry.diag("KB205", pos,
+            yield entry.diag("KB205", pos(),
                              f"status `{status}` needs resolution {' or '.join(f'`{a}`' for a in allowed)}; got {got}",
                              "a defect is `fixed` from testing on; rejected ones say why it was not fixed")
     if status == "reopened" and model.reopen_count < 1:

@@ -119,18 +119,18 @@ def _id_guess(kb: KnowledgeBase, target: str) -> str | None:
 def _ref(kb: KnowledgeBase, entry: Entry, path: tuple[str | int, ...], target: str,
          kind: str) -> tuple[Entry | None, Diagnostic | None]:
     """Resolve a reference: the entry it names, or a diagnostic saying why it cannot."""
-    pos = entry.pos(*path)
     if target == entry.id:
-        return None, entry.diag("KB405", pos, f"`{path[0]}` points at the entry itself", "name another entry")
+        return None, entry.diag("KB405", entry.pos(*path), f"`{path[0]}` points at the entry itself",
+                                "name another entry")
     found = kb.by_id.get(target)
     if found is None:
         if target in kb.known_ids:  # an invalid entry still exists; its own errors are reported
             return None, None
         guess = _id_guess(kb, target)
-        return None, entry.diag("KB405", pos, f"no entry has the id `{target}`",
+        return None, entry.diag("KB405", entry.pos(*path), f"no entry has the id `{target}`",
                                 f"did you mean `{guess}`?" if guess else "check the id")
     if found.kind != kind:
-        return None, entry.diag("KB405", pos, f"`{target}` is a {found.kind}; `{path[0]}` lists {kind}s")
+        return None, entry.diag("KB405", entry.pos(*path), f"`{target}` is a {found.kind}; `{path[0]}` lists {kind}s")
     return found, None
 
 
