@@ -76,6 +76,9 @@ Rule = Callable[[KnowledgeBase], Iterable[Diagnostic]]
 
 def _display(path: Path, base: Path | None) -> str:
     if base is not None:
+        text, prefix = str(path), str(base).rstrip(os.sep) + os.sep
+        if text.startswith(prefix):  # the common case, without os.path.relpath's cost
+            return text[len(prefix):].replace(os.sep, "/")
         try:
             return os.path.relpath(path, base).replace(os.sep, "/")
         except ValueError:  # pragma: no cover - different drives on Windows

@@ -117,7 +117,7 @@ def parse(
         except (yaml.YAMLError, _Duplicate, TypeError, ValueError, OverflowError):
             pass  # the careful path reports it
         else:
-            if _small_and_shallow(data, max_nodes, max_depth):
+            if not isinstance(data, dict | list) or _small_and_shallow(data, max_nodes, max_depth):
                 return Located(data=data, start=Position(line_offset + 1, 1),
                                lazy=(text, line_offset, max_nodes, max_depth))
     return _parse_located(text, line_offset, max_nodes, max_depth)
@@ -149,18 +149,19 @@ _UNUSUAL = re.compile(r"(?:^|[\s\[{,:-])[&*!][^\s]|<<")
 
 
 def _small_and_shallow(data: Any, max_nodes: int, max_depth: int) -> bool:
-    nodes = 0
+    """Within the node and depth budgets? Only containers are visited: front matter is mostly
+    scalars, so this is cheap."""
+    nodes = 1
     stack = [(data, 0)]
     while stack:
         value, depth = stack.pop()
-        nodes += 1
-        if nodes > max_nodes or depth > max_depth:
+        if depth > max_depth:
             return False
-        if isinstance(value, dict):
-            stack.extend((v, depth + 1) for v in value.values())
-            nodes += len(value)
-        elif isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value)
+        children = value.values() if isinstance(value, dict) else value
+        nodes += len(children) * (2 if isinstance(value, dict) else 1)
+        if nodes > max_nodes:
+            return False
+        stack.extend((v, depth + 1) for v in children if isinstance(v, dict | list))
     return True
 
 
