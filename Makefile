@@ -36,3 +36,8 @@ docs: $(STAMP)
 
 clean:
 	rm -rf $(VENV) site .pytest_cache .ruff_cache
+
+bench: $(STAMP)   ## every scale figure in bench/RESULTS.md (about 20 minutes)
+	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/bench_preview.py --entries 2000
+	$(BIN)/python bench/bench_search.py --entries 10000

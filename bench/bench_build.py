@@ -1,0 +1,238 @@
+"""The site build at scale, as a ratio against a bare mkdocs-material build of the same Markdown.
+
+    python bench/bench_build.py --entries 1000 10000 [--timeout 1800] [--json PATH]
+
+For each size, side by side (interleaved), as `python -m mkdocs build -q` subprocesses:
+  (a) bare: theme material, docs_dir the generated content, plugins only `search`, a nav with one
+      page (entries stay out of the nav); the theme language and the Markdown extensions are the
+      project's, so both sides render the same Markdown the same way;
+  (b) full: the project's mkdocs.yml (defectkb plugin, its search index, tags, generated pages);
+  (c) full without the search index: (b) with the defectkb option `search: none`, which separates
+      the Pagefind indexer (a child process of the build) from the build itself.
+Wall time is the best of 2 runs up to 2,000 entries and one run above; peak memory is the child's
+own ru_maxrss (os.wait4). Also recorded: one entry page's HTML, the search index, the largest page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+from common import REPO, fmt_bytes, fmt_s, markdown_table, prepare_kb, run_child
+
+
+def bare_config(folder: Path) -> Path:
+    """A minimal mkdocs.yml over the same content: what mkdocs-material costs by itself."""
+    project = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    theme = project.get("theme") or {}
+    search = next((p["search"] for p in project.get("plugins", []) if isinstance(p, dict) and "search" in p), None)
+    first = sorted((folder / "content" / "defects").glob("*.md"))[0]
+    config = {
+        "site_name": "bare",
+        "docs_dir": "content",
+        "theme": {"name": "material", "language": theme.get("language", "en"), "font": False},
+        # same search languages as the project, so both sides pay for the same segmentation
+        "plugins": [{"search": search} if search else "search"],
+        "nav": [{"Home": first.relative_to(folder / "content").as_posix()}],
+        "validation": {"nav": {"omitted_files": "ignore"}},
+        "markdown_extensions": project.get("markdown_extensions", []),
+    }
+    path = folder / "mkdocs.bare.yml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def nosearch_config(folder: Path) -> Path:
+    """The project's configuration with the defectkb plugin told to skip its search index."""
+    project = yaml.safe_load((folder / "mkdocs.yml").read_text(encoding="utf-8"))
+    plugins = []
+    for p in project.get("plugins", []):
+        if p == "defectkb":
+            p = {"defectkb": {"search": "none"}}
+        elif isinstance(p, dict) and "defectkb" in p:
+            p = {"defectkb": {**(p["defectkb"] or {}), "search": "none"}}
+        plugins.append(p)
+    project["plugins"] = plugins
+    path = folder / "mkdocs.nosearch.yml"
+    path.write_text(yaml.safe_dump(project, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def site_facts(site: Path, entry_rel: str) -> dict[str, Any]:
+    html = [(p.stat().st_size, p) for p in site.rglob("*.html")]
+    largest = max(html, key=lambda x: x[0]) if html else (0, site)
+    entry = site / entry_rel / "index.html"
+    # MkDocs' search plugin writes search/search_index.json; Pagefind writes a chunked pagefind/
+    search = sorted(site.glob("search/*.json"))
+    if (site / "pagefind").is_dir():
+        search += sorted(p for p in (site / "pagefind").rglob("*") if p.is_file())
+    sizes = [p.stat().st_size for p in search]
+    return {
+        "html_pages": len(html),
+        "html_bytes": sum(s for s, _ in html),
+        "site_bytes": sum(p.stat().st_size for p in site.rglob("*") if p.is_file()),
+        "entry_page": entry_rel,
+        "entry_page_bytes": entry.stat().st_size if entry.is_file() else None,
+        "search_kind": "pagefind" if (site / "pagefind").is_dir() else ("lunr" if search else "none"),
+        "search_files": len(search),
+        "search_bytes": sum(sizes),
+        "search_largest_file_bytes": max(sizes, default=0),
+        "largest_page": largest[1].relative_to(site).as_posix() if html else None,
+        "largest_page_bytes": largest[0],
+    }
+
+
+def build(folder: Path, config: Path, site: Path, timeout: float | None, optional: bool = False) -> dict[str, Any]:
+    if site.exists():
+        shutil.rmtree(site)  # outside the timing: a clean build each time
+    cmd = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(site)]
+    run = run_child(cmd, folder, timeout)
+    if run.returncode == -9:
+        return {"seconds": run.seconds, "max_rss_kib": run.max_rss_kib, "timed_out": True}
+    if run.returncode != 0 and optional:  # e.g. a plugin version without the `search` option
+        return {"seconds": run.seconds, "max_rss_kib": run.max_rss_kib, "timed_out": False, "failed": True,
+                "log": (run.stdout + run.stderr).strip()[-2000:]}
+    if run.returncode != 0:
+        raise SystemExit(f"error: `{' '.join(cmd)}` in {folder} exited {run.returncode}:\n"
+                         f"{run.stdout[-3000:]}{run.stderr[-3000:]}")
+    return {"seconds": run.seconds, "max_rss_kib": run.max_rss_kib, "timed_out": False,
+            "log": (run.stdout + run.stderr).strip()[-2000:]}
+
+
+def measure(entries: int, seed: int, timeout: float | None, runs: int | None, variant: bool) -> dict[str, Any]:
+    folder = prepare_kb(entries, seed)
+    first = sorted((folder / "content" / "defects").glob("*.md"))[0]
+    entry_rel = first.relative_to(folder / "content").with_suffix("").as_posix()
+    configs = {"bare": bare_config(folder), "full": folder / "mkdocs.yml"}
+    if variant:
+        configs["nosearch"] = nosearch_config(folder)
+    n_runs = runs or (2 if entries <= 2000 else 1)
+    result: dict[str, Any] = {"entries": entries, "runs": n_runs, "folder": str(folder)}
+    for side in configs:
+        result[side] = {"runs": []}
+    for i in range(n_runs):
+        for side, config in configs.items():
+            r = build(folder, config, folder / f"site-{side}", timeout, optional=side == "nosearch")
+            result[side]["runs"].append(r)
+            state = "TIMED OUT" if r["timed_out"] else ("FAILED" if r.get("failed") else "ok")
+            print(f"  {entries} entries, {side} build, run {i + 1}: {fmt_s(r['seconds'])}, "
+                  f"peak RSS {r['max_rss_kib'] / 1024:.0f} MiB ({state})", flush=True)
+    for side in configs:
+        done = [r for r in result[side]["runs"] if not r["timed_out"] and not r.get("failed")]
+        result[side]["timed_out"] = not done
+        pool = done or result[side]["runs"]
+        result[side]["seconds"] = min(r["seconds"] for r in pool)
+        result[side]["max_rss_kib"] = max(r["max_rss_kib"] for r in pool)
+        if done:
+            result[side].update(site_facts(folder / f"site-{side}", entry_rel))
+    return result
+
+
+def search_cell(s: dict[str, Any]) -> str:
+    if not s.get("search_bytes"):
+        return "—"
+    if s["search_files"] == 1:
+        return f"{fmt_bytes(s['search_bytes'])} ({s['search_kind']}, 1 file)"
+    return (f"{fmt_bytes(s['search_bytes'])} ({s['search_kind']}, {s['search_files']} files, "
+            f"largest {fmt_bytes(s['search_largest_file_bytes'])})")
+
+
+def ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:.1f}×" if a and b else "—"
+
+
+SIDES = [("bare", "(a) bare mkdocs-material"), ("full", "(b) full DefectKB build"),
+         ("nosearch", "(c) full, no search index")]
+
+
+def usable(s: dict[str, Any] | None) -> bool:
+    return bool(s) and not s.get("timed_out") and not any(r.get("failed") for r in s.get("runs", []))
+
+
+def to_markdown(results: list[dict[str, Any]]) -> str:
+    rows = []
+    for r in results:
+        for side, label in SIDES:
+            s = r.get(side)
+            if not s:
+                continue
+            if any(run.get("failed") for run in s["runs"]):
+                rows.append([f"{r['entries']:,}", label, "failed", *["—"] * 6])
+                continue
+            time_s = fmt_s(s["seconds"]) + (" (timed out)" if s.get("timed_out") else "")
+            rows.append([
+                f"{r['entries']:,}", label, time_s, f"{s['max_rss_kib'] / 1024:.0f} MiB",
+                str(s.get("html_pages", "—")), fmt_bytes(s["entry_page_bytes"]) if s.get("entry_page_bytes") else "—",
+                search_cell(s),
+                (f"{fmt_bytes(s['largest_page_bytes'])} `{s['largest_page']}`" if s.get("largest_page") else "—"),
+                fmt_bytes(s["site_bytes"]) if s.get("site_bytes") else "—",
+            ])
+    table = markdown_table(["entries", "build", "wall time", "peak RSS", "HTML pages", "one entry page",
+                            "search index", "largest page", "site total"], rows)
+    ratios = []
+    for r in results:
+        bare, full, nos = r["bare"], r["full"], r.get("nosearch")
+        ratios.append([
+            f"{r['entries']:,}", ratio(full["seconds"], bare["seconds"]),
+            ratio(nos["seconds"], bare["seconds"]) if usable(nos) else "—",  # type: ignore[index]
+            ratio(full["max_rss_kib"], bare["max_rss_kib"]),
+            ratio(nos["max_rss_kib"], bare["max_rss_kib"]) if usable(nos) else "—",  # type: ignore[index]
+            ratio(full.get("search_bytes"), bare.get("search_bytes")),
+            ratio(full.get("entry_page_bytes"), bare.get("entry_page_bytes")),
+        ])
+    lines = [table, "", markdown_table(["entries", "time full/bare", "time (c)/bare", "peak RSS full/bare",
+                                        "peak RSS (c)/bare", "search index full/bare", "entry page full/bare"],
+                                       ratios)]
+    if len(results) > 1:
+        lo, hi = results[0], results[-1]
+        scale = hi["entries"] / lo["entries"]
+        growth = []
+        for side, label in SIDES:
+            if not (usable(lo.get(side)) and usable(hi.get(side))):
+                continue
+            t = hi[side]["seconds"] / lo[side]["seconds"]
+            m = hi[side]["max_rss_kib"] / lo[side]["max_rss_kib"]
+            growth.append([label, f"{t:.1f}×", f"{t / scale:.2f}", f"{m:.1f}×",
+                           ratio(hi[side].get("search_bytes"), lo[side].get("search_bytes")),
+                           ratio(hi[side].get("largest_page_bytes"), lo[side].get("largest_page_bytes"))])
+        lines += ["", f"Growth {lo['entries']:,} → {hi['entries']:,} entries ({scale:.0f}× the entries; "
+                  "time per entry 1.00 = linear):", "",
+                  markdown_table(["build", "time", "time per entry", "peak RSS", "search index", "largest page"],
+                                 growth)]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--entries", type=int, nargs="+", default=[1000, 10000])
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--runs", type=int, help="runs per build (default: 2 up to 2,000 entries, else 1)")
+    ap.add_argument("--timeout", type=float, default=None, help="give up on one build after this many seconds")
+    ap.add_argument("--no-variant", action="store_true", help="skip (c), the full build without search index")
+    ap.add_argument("--keep-site", action="store_true", help="keep the built sites in bench/out/kb-N/site-*")
+    ap.add_argument("--json", type=Path, help="write the results here")
+    args = ap.parse_args(argv)
+    results = []
+    for n in sorted(args.entries):
+        results.append(measure(n, args.seed, args.timeout, args.runs, not args.no_variant))
+        if not args.keep_site:
+            for side, _ in SIDES:
+                shutil.rmtree(Path(results[-1]["folder"]) / f"site-{side}", ignore_errors=True)
+        if args.json:  # after every size, so a long run leaves partial results behind
+            args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print()
+    print(to_markdown(results))
+    if args.json:
+        print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""`kb validate` at scale, as a ratio against the cheapest possible reading of the same files.
+
+    python bench/bench_validate.py --entries 10000 [--repeat 3] [--profile] [--json PATH]
+
+Measured in one process, interleaved, best of --repeat:
+  (a) baseline: read each .md, split the front matter, yaml.load(fm, Loader=yaml.CSafeLoader);
+  (b) kb validate in-process: kb.knowledgebase.load(Path(content), Config()), every rule included.
+The CLI (`kb validate content`, a subprocess: interpreter start, imports, output) is timed once
+for reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import json
+import pstats
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+from common import REPO, fmt_bytes, fmt_s, kb_command, markdown_table, prepare_kb, run_child
+
+from kb.config import Config
+from kb.knowledgebase import load
+
+
+def entry_files(content: Path) -> list[Path]:
+    return sorted([*content.glob("defects/*.md"), *content.glob("lessons/*.md")])
+
+
+def bare_parse(files: list[Path]) -> int:
+    """What any front-matter tool has to do at least: read, split, parse YAML with libyaml."""
+    parsed = 0
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        if not text.startswith("---\n"):
+            continue
+        end = text.find("\n---\n", 4)
+        if end < 0:
+            continue
+        fm, _body = text[4:end], text[end + 5 :]
+        if yaml.load(fm, Loader=yaml.CSafeLoader) is not None:
+            parsed += 1
+    return parsed
+
+
+def kb_load(content: Path) -> tuple[int, int]:
+    kb = load(content, Config(), display_base=content.parent)
+    report = kb.report()
+    return report.errors, len(kb.entries)
+
+
+def timed(fn: Any, *args: Any) -> tuple[float, Any]:
+    gc.collect()  # do not bill one side for the other's garbage
+    t0 = time.perf_counter()
+    result = fn(*args)
+    return time.perf_counter() - t0, result
+
+
+def profile_load(content: Path, top: int) -> str:
+    prof = cProfile.Profile()
+    prof.enable()
+    kb_load(content)
+    prof.disable()
+    buf = io.StringIO()
+    stats = pstats.Stats(prof, stream=buf)
+    stats.sort_stats("tottime").print_stats(top)
+    # the project's own functions by cumulative time: which step or rule costs what
+    stats.sort_stats("cumulative").print_stats(rf"^{REPO}/kb/", top)
+    text = buf.getvalue().replace(f"{REPO}/", "")
+    return re.sub(r"\S*/site-packages/", "", re.sub(r"/\S*/lib/python3\.\d+/", "", text))
+
+
+def measure(entries: int, seed: int, repeat: int, with_profile: bool) -> dict[str, Any]:
+    if not hasattr(yaml, "CSafeLoader"):
+        raise SystemExit("error: PyYAML was built without libyaml; the baseline needs yaml.CSafeLoader")
+    folder = prepare_kb(entries, seed)
+    content = folder / "content"
+    files = entry_files(content)
+    bare_parse(files)  # warm the page cache so neither side pays for the first disk read
+    base_times: list[float] = []
+    kb_times: list[float] = []
+    for i in range(repeat):
+        t, parsed = timed(bare_parse, files)
+        base_times.append(t)
+        t, (errors, loaded) = timed(kb_load, content)
+        kb_times.append(t)
+        if errors:
+            raise SystemExit(f"error: kb.knowledgebase.load reported {errors} errors in {content}")
+        if parsed != len(files) or loaded != len(files):
+            raise SystemExit(f"error: parsed {parsed} and loaded {loaded} of {len(files)} files")
+        print(f"  run {i + 1}: baseline {base_times[-1]:.3f} s, kb validate {kb_times[-1]:.3f} s", flush=True)
+    cli = run_child([*kb_command(), "validate", "content"], folder)
+    if cli.returncode != 0:
+        raise SystemExit(f"error: `kb validate content` exited {cli.returncode}:\n{cli.stdout[-2000:]}"
+                         f"{cli.stderr[-2000:]}")
+    result: dict[str, Any] = {
+        "entries": entries, "files": len(files), "bytes": sum(p.stat().st_size for p in files),
+        "repeat": repeat, "baseline_runs": base_times, "kb_runs": kb_times,
+        "baseline": min(base_times), "kb": min(kb_times), "ratio": min(kb_times) / min(base_times),
+        "cli": cli.seconds, "cli_max_rss_kib": cli.max_rss_kib, "cli_output": cli.stdout.strip().splitlines()[-1],
+    }
+    if with_profile:
+        result["profile"] = profile_load(content, 20)
+    return result
+
+
+def to_markdown(r: dict[str, Any]) -> str:
+    per = 1e6 / r["files"]
+    rows = [
+        ["(a) baseline: read + split + `yaml.load(CSafeLoader)`", fmt_s(r["baseline"]),
+         f"{r['baseline'] * per:.0f} µs", "1.0×"],
+        ["(b) `kb validate`, in-process `load(content, Config())`", fmt_s(r["kb"]),
+         f"{r['kb'] * per:.0f} µs", f"**{r['ratio']:.1f}×**"],
+        ["`kb validate content` CLI, subprocess, 1 run", fmt_s(r["cli"]), f"{r['cli'] * per:.0f} µs",
+         f"{r['cli'] / r['baseline']:.1f}×"],
+    ]
+    head = (f"{r['files']:,} entries, {fmt_bytes(r['bytes'])} of Markdown; best of {r['repeat']} "
+            f"interleaved runs in one process. CLI peak RSS {r['cli_max_rss_kib'] / 1024:.0f} MiB; "
+            f"it printed: `{r['cli_output']}`")
+    return head + "\n\n" + markdown_table(["what", "time", "per entry", "vs baseline"], rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--entries", type=int, default=10000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--profile", action="store_true", help="also profile one in-process validation")
+    ap.add_argument("--json", type=Path, help="write the results here")
+    args = ap.parse_args(argv)
+    r = measure(args.entries, args.seed, args.repeat, args.profile)
+    print()
+    print(f"entries {r['files']}: baseline {fmt_s(r['baseline'])}, kb validate in-process {fmt_s(r['kb'])}, "
+          f"ratio {r['ratio']:.1f}x; CLI subprocess {fmt_s(r['cli'])}")
+    print()
+    print(to_markdown(r))
+    if args.profile:
+        print()
+        print(r["profile"])
+    if args.json:
+        args.json.write_text(json.dumps(r, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"wrote {args.json.relative_to(REPO) if args.json.is_relative_to(REPO) else args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""Helpers shared by the benchmark scripts: where generated knowledge bases live, making sure
+they exist and validate, running children with their own resource usage, machine facts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from generate import ensure
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "bench" / "out"  # gitignored
+VALID_MARK = ".validated.json"  # kb validate passed for this exact generated content
+
+
+def kb_dir(entries: int, seed: int = 1, lesson_share: float = 0.2) -> Path:
+    name = f"kb-{entries}" if (seed, lesson_share) == (1, 0.2) else f"kb-{entries}-s{seed}-l{lesson_share}"
+    return OUT / name
+
+
+def kb_command() -> list[str]:
+    """`kb` from the same environment as this interpreter."""
+    exe = Path(sys.executable).parent / "kb"
+    if exe.is_file():
+        return [str(exe)]
+    return [sys.executable, "-c", "import sys; from kb.cli import main; sys.exit(main())"]
+
+
+def child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["NO_MKDOCS_2_WARNING"] = "1"  # mkdocs-material prints a banner about MkDocs 2 otherwise
+    env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+@dataclass
+class ChildRun:
+    returncode: int
+    seconds: float
+    max_rss_kib: int  # peak resident set of this child alone (Linux reports KiB)
+    stdout: str
+    stderr: str
+
+
+def run_child(cmd: list[str], cwd: Path, timeout: float | None = None) -> ChildRun:
+    """Run a command and measure it. os.wait4 gives the rusage of this one child, whereas
+    RUSAGE_CHILDREN would report the maximum over every child waited for so far."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=child_env(), stdout=out, stderr=err)
+        timed_out = False
+        while True:
+            pid, status, usage = os.wait4(proc.pid, 0 if timeout is None else os.WNOHANG)
+            if pid:
+                break
+            if timeout is not None and time.perf_counter() - t0 > timeout:
+                proc.kill()
+                timed_out = True
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.01)
+        seconds = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)  # tell Popen the child is reaped
+        out.seek(0)
+        err.seek(0)
+        return ChildRun(-9 if timed_out else proc.returncode, seconds, usage.ru_maxrss,
+                        out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
+
+
+def rules_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted((REPO / "kb").rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def prepare_kb(entries: int, seed: int = 1, lesson_share: float = 0.2, *, quiet: bool = False) -> Path:
+    """Generate the knowledge base unless it is already there, and make sure `kb validate`
+    reports no errors; a benchmark of an invalid knowledge base would measure error paths."""
+    folder = kb_dir(entries, seed, lesson_share)
+    t0 = time.perf_counter()
+    made = ensure(entries, folder, seed, lesson_share)
+    if made and not quiet:
+        print(f"generated {entries} entries in {folder.relative_to(REPO)} ({time.perf_counter() - t0:.1f} s)")
+    # valid for this content and this version of the rules; either changing means checking again
+    stamp = (folder / ".defectkb-bench.json").read_text(encoding="utf-8") + rules_digest()
+    mark = folder / VALID_MARK
+    if not made and mark.is_file() and mark.read_text(encoding="utf-8") == stamp:
+        return folder
+    run = run_child([*kb_command(), "validate", "content", "--format", "json"], folder)
+    try:
+        summary = json.loads(run.stdout)["summary"]
+    except (ValueError, KeyError):
+        raise SystemExit(f"error: `kb validate` on {folder} did not produce a report (exit {run.returncode}):\n"
+                         f"{run.stderr[-3000:]}") from None
+    if run.returncode != 0 or summary.get("errors"):
+        diags = json.loads(run.stdout).get("diagnostics", [])[:15]
+        shown = "\n".join(f"  {d.get('path')}:{d.get('line')}: {d.get('code')} {d.get('message')}" for d in diags)
+        raise SystemExit(f"error: the generated knowledge base {folder} does not validate "
+                         f"({summary.get('errors')} errors); bench/generate.py is out of step with the rules:\n"
+                         f"{shown}")
+    mark.write_text(stamp, encoding="utf-8")
+    if not quiet:
+        print(f"kb validate: 0 errors, {summary.get('warnings', 0)} warnings in {summary.get('entries')} entries")
+    return folder
+
+
+def version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def machine_facts() -> dict[str, str]:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        model = platform.processor()
+    mem = ""
+    try:
+        for line in Path("/proc/meminfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    except OSError:
+        pass
+    import yaml
+
+    return {
+        "cpus": str(os.cpu_count()),
+        "cpu model": model or "unknown",
+        "memory": mem or "unknown",
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "mkdocs": version("mkdocs"),
+        "mkdocs-material": version("mkdocs-material"),
+        "pydantic": version("pydantic"),
+        "pydantic-core": version("pydantic_core"),
+        "PyYAML": f"{version('PyYAML')} (libyaml: {'yes' if yaml.__with_libyaml__ else 'no'})",
+        "Markdown": version("Markdown"),
+        "pymdown-extensions": version("pymdown-extensions"),
+        "jieba": version("jieba"),
+        "nh3": version("nh3"),
+    }
+
+
+def fmt_s(seconds: float) -> str:
+    return f"{seconds:.2f} s" if seconds < 100 else f"{seconds:.0f} s"
+
+
+def fmt_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GiB"  # pragma: no cover
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
