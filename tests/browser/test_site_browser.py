@@ -111,10 +111,17 @@ def test_pm_page_shows_figures_and_chart(page, site_url):
     assert box and box["width"] > 200 and box["height"] > 50
 
 
+def _wait_for_results(page) -> None:
+    """Pagefind first shows placeholder rows; wait for a real result (an entry id)."""
+    page.wait_for_function(
+        "() => /(DEF|LES)-\\d{4}/.test(document.querySelector('.pagefind-ui__results')?.innerText || '')",
+        timeout=15000)
+
+
 def _search(page, site_url: str, query: str) -> str:
     page.goto(site_url + "search/")
     page.fill(".pagefind-ui__search-input", query)
-    page.wait_for_selector(".pagefind-ui__result-title", timeout=15000)
+    _wait_for_results(page)
     return " ".join(page.locator(".pagefind-ui__result-title").all_inner_texts())
 
 
@@ -130,7 +137,7 @@ def test_search_query_in_url_and_loaded_bytes(page, site_url):
     sizes: list[int] = []
     page.on("response", lambda r: sizes.append(len(r.body())) if "/pagefind/" in r.url else None)
     page.goto(site_url + "search/?q=" + "幂等")
-    page.wait_for_selector(".pagefind-ui__result-title", timeout=15000)
+    _wait_for_results(page)
     assert "LES-0003" in page.locator(".pagefind-ui__results").inner_text()
     assert 0 < sum(sizes) < 2_000_000
 
