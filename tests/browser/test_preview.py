@@ -98,7 +98,7 @@ def test_dirty_rebuild_keeps_other_pages_right(browser, preview):
     text = lesson.read_text(encoding="utf-8")
     current = next(line for line in text.split("\n") if line.startswith("title: "))
     lesson.write_text(text.replace(current, f"title: {new_title}", 1), encoding="utf-8")
-    page.wait_for_function("t => document.querySelector('.kb-card').textContent.includes(t)", arg=new_title,
+    page.wait_for_function("t => (document.querySelector('.kb-card')?.textContent || '').includes(t)", arg=new_title,
                            timeout=60_000)
     tagged = set()
     for path in (root / "content").glob("*/*.md"):
