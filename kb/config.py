@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -182,7 +181,6 @@ class Config(BaseModel):
 
     content_dir: str = "content"
     data_dir: str = "_data"  # inside content_dir; never published
-    language: Literal["en", "zh"] = "en"
     max_file_bytes: int = Field(1_000_000, gt=0)
     max_yaml_nodes: int = Field(20_000, gt=0)
     max_yaml_depth: int = Field(32, gt=0, le=500)

@@ -20,6 +20,7 @@ the state that must survive from one build to the next lives here, keyed by the 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,19 +154,18 @@ def _force(file: File, modified: bool) -> None:
     file.is_modified = (lambda: True) if modified or not dest.exists() else (lambda: False)  # type: ignore[method-assign]
 
 
-def feed_tags_plugin(config: Any, files: Files, processed: set[str], entries: dict[str, Entry]) -> None:
+def feed_tags_plugin(config: Any, files: Files, processed: set[str], entries: dict[str, Entry],
+                     meta: Callable[[Entry], dict[str, Any]]) -> None:
     """Give mkdocs-material's tags plugin the tags of entry pages this dirty build skipped."""
     tags_plugin = next((p for p in config.plugins.values() if type(p).__module__.startswith("material.plugins.tags")),
                        None)
     if tags_plugin is None or not getattr(tags_plugin.config, "enabled", True):
         return
-    from html import escape
-
     for file in files.documentation_pages():
         entry = entries.get(file.src_uri)
         if entry is None or file.src_uri in processed or file.page is None:
             continue
         if file.page.markdown is None:
             file.page.markdown = ""  # Page.title is None until the page has been read
-        file.page.meta = {"title": escape(f"{entry.id} {entry.model.title}"), "tags": list(entry.model.tags)}
+        file.page.meta = meta(entry)
         tags_plugin.mappings.add(file.page, "")

@@ -37,6 +37,15 @@ ASSETS = Path(__file__).resolve().parent.parent / "kb" / "assets"
 ASSET_URI = "assets/defectkb"
 
 
+def entry_title(entry: Entry) -> str:
+    """An entry page's title, escaped: MkDocs and mkdocs-material print titles unescaped."""
+    return escape(f"{entry.id} {entry.model.title}")
+
+
+def entry_meta(entry: Entry) -> dict[str, Any]:
+    return {"title": entry_title(entry), "tags": list(entry.model.tags)}
+
+
 class DefectKBPlugin(BasePlugin[DefectKBConfig]):
     supports_multiple_instances = False
 
@@ -151,9 +160,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         self.processed.add(page.file.src_uri)
         entry = self.entries.get(page.file.src_uri)
         if entry is not None:
-            m = entry.model
-            # MkDocs and mkdocs-material print the title unescaped (nav, <title>, headings).
-            page.meta = {"title": escape(f"{entry.id} {m.title}"), "tags": list(m.tags)}
+            page.meta = entry_meta(entry)
             return markdown
         generated = self.generated.get(page.file.src_uri)
         if generated is not None:
@@ -173,8 +180,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         if entry is None or self.ctx is None:
             return html
         # Only entries are indexed for search: listing pages would drown the results.
-        title = escape(f"{entry.id} {entry.model.title}")
-        return (f'<div data-pagefind-body><span data-pagefind-meta="title" hidden>{title}</span>'
+        return (f'<div data-pagefind-body><span data-pagefind-meta="title" hidden>{entry_title(entry)}</span>'
                 f"{entry_card(self.ctx, entry)}{clean_html(html)}</div>")
 
     @event_priority(110)  # before the tags plugin fills its listings (priority 100)
@@ -182,7 +188,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         if incremental.serving() and env.bytecode_cache is None:
             env.bytecode_cache = incremental.bytecode_cache()
         if self.state is not None:
-            incremental.feed_tags_plugin(config, files, self.processed, self.entries)
+            incremental.feed_tags_plugin(config, files, self.processed, self.entries, entry_meta)
         return env
 
     def on_post_build(self, config: MkDocsConfig) -> None:

@@ -77,7 +77,9 @@ def test_clean_exit_zero(kb_dir: Path):
 def test_single_file_filters_but_resolves_references(broken: Path):
     r = run("validate", "lessons/LES-0001-money-as-decimal-end-to-end.md", cwd=broken)
     assert r.returncode == 1
-    assert "KB007" in r.stdout and "DEF-0001" not in r.stdout.split("Found")[0].replace("LES-0001", "")
+    diagnostics = [line for line in r.stdout.splitlines() if ": KB" in line]
+    assert diagnostics and all(line.startswith("lessons/LES-0001-") for line in diagnostics)
+    assert any(" KB007 " in line for line in diagnostics)
 
 
 def test_usage_errors_exit_two(kb_dir: Path):

@@ -131,8 +131,7 @@ def test_section_with_only_a_comment_is_empty(kb_dir):
 
 
 def test_warnings_are_warnings(kb_dir):
-    edit(kb_dir / D, ("severity: serious", "severity: minor"), ("priority: p1", "priority: p0"),
-         ("related_lessons: [LES-0001]", "related_lessons: [LES-0001]"))
+    edit(kb_dir / D, ("severity: serious", "severity: minor"), ("priority: p1", "priority: p0"))
     kb = load_dir(kb_dir)
     assert find(kb, "KB305").severity is Severity.WARNING
 

@@ -7,7 +7,6 @@ no `kb` code), so a bug in kb.analytics cannot hide behind the same bug in the t
 from __future__ import annotations
 
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from conftest import CONTENT, DEFECT, FIXTURE, ROOT, edit, mkdocs_build
+from conftest import CONTENT, DEFECT, ROOT, edit, mkdocs_build
 
 
 def soup(path: Path) -> BeautifulSoup:
@@ -252,7 +251,3 @@ def test_invalid_entry_fails_the_build_with_its_diagnostic(kb_dir: Path, tmp_pat
     validate = subprocess.run([sys.executable, "-m", "kb.cli", "validate", "."], cwd=kb_dir, capture_output=True,
                               text=True, env={**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)})
     assert expected in validate.stdout
-
-
-def test_fixture_copy_is_independent():
-    assert (FIXTURE / DEFECT).is_file() and shutil.which("git")

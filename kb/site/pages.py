@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from kb.analytics import PersonStats, entry_date, median, month, percentile
+from kb.analytics import PersonStats, entry_date, is_open, median, month, percentile
 from kb.charts import bar_chart, share_bar
 from kb.enums import DefectStatus, Role, Severity
 from kb.knowledgebase import Entry
@@ -143,8 +143,7 @@ def product_pages(ctx: SiteContext) -> Iterator[GeneratedPage]:
     for key, product in reg.products.items():
         entries = by_product.get(key, [])
         defects = [e for e in entries if e.kind == "defect"]
-        open_count = sum(1 for e in defects if e.model.status.value in
-                         ("new", "analyzing", "fixing", "testing", "reopened", "deferred"))
+        open_count = sum(1 for e in defects if is_open(e))
         rows.append(
             f'<tr><td><a href="{esc(ctx.href(index_src, ctx.product_src(key)))}">{esc(product.name)}</a></td>'
             f"<td>{esc(product.description)}</td><td data-sort=\"{len(defects)}\">{len(defects)}</td>"
