@@ -56,7 +56,7 @@ def measure(kb_dir: Path, full: bool, rounds: int) -> list[dict[str, float]]:
 
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "kb.cli", "serve", "-a", f"127.0.0.1:{port}", *(["--full"] if full else [])]
+    command = [sys.executable, "-m", "defectkb", "serve", "-a", f"127.0.0.1:{port}", *(["--full"] if full else [])]
     proc = subprocess.Popen(command, cwd=kb_dir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     url = f"http://127.0.0.1:{port}/"

@@ -25,9 +25,8 @@ from typing import Any
 
 import yaml
 from common import REPO, fmt_bytes, fmt_s, kb_command, markdown_table, prepare_kb, run_child
-
-from kb.config import Config
-from kb.knowledgebase import load
+from defectkb.config import Config
+from defectkb.knowledgebase import load
 
 
 def entry_files(content: Path) -> list[Path]:

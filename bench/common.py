@@ -32,7 +32,7 @@ def kb_command() -> list[str]:
     exe = Path(sys.executable).parent / "kb"
     if exe.is_file():
         return [str(exe)]
-    return [sys.executable, "-c", "import sys; from kb.cli import main; sys.exit(main())"]
+    return [sys.executable, "-c", "import sys; from defectkb.cli import main; sys.exit(main())"]
 
 
 def child_env() -> dict[str, str]:

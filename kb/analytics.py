@@ -12,8 +12,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from kb.enums import OPEN_DEFECT_STATUSES, ActionStatus, DefectStatus, Severity
-from kb.knowledgebase import Entry, KnowledgeBase
+from defectkb.enums import OPEN_DEFECT_STATUSES, ActionStatus, DefectStatus, Severity
+from defectkb.knowledgebase import Entry, KnowledgeBase
 
 
 def moment(value: date) -> datetime:

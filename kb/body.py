@@ -6,7 +6,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from kb.config import SectionSpec
+from defectkb.config import SectionSpec
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")

@@ -13,15 +13,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
+from defectkb import __version__
+from defectkb.codes import CODES, render_markdown
+from defectkb.config import ConfigError, find_config, load_config
+from defectkb.diagnostics import Report
+from defectkb.formatting import FORMATS, render
+from defectkb.knowledgebase import load, load_paths
+from defectkb.models import MODELS, Defect, Lesson
+from defectkb.templates import next_id, render_entry, slugify
 from pydantic import Field, TypeAdapter
-
-from kb.codes import CODES, render_markdown
-from kb.config import ConfigError, find_config, load_config
-from kb.diagnostics import Report
-from kb.formatting import FORMATS, render
-from kb.knowledgebase import load, load_paths
-from kb.models import MODELS, Defect, Lesson
-from kb.templates import next_id, render_entry, slugify
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -69,7 +69,7 @@ def schema_for(kind: str | None) -> dict[str, object]:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     if args.markdown:
-        from kb.schema_docs import render_markdown as fields_markdown
+        from defectkb.schema_docs import render_markdown as fields_markdown
 
         print(fields_markdown())
         return EXIT_OK
@@ -160,7 +160,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from kb.analytics import median, people_stats, percentile, summary
+    from defectkb.analytics import median, people_stats, percentile, summary
 
     bases, problems = load_paths([default_target()])
     if problems or not bases:
@@ -208,6 +208,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kb", description="DefectKB: validate and publish a defect knowledge base.")
+    parser.add_argument("--version", action="version", version=f"kb (defectkb) {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("validate", help="check entries and registries; print every problem")

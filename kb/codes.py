@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kb.diagnostics import Severity
+from defectkb.diagnostics import Severity
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from defectkb.enums import DefectStatus, LessonStatus, Resolution, Severity
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
-from kb.enums import DefectStatus, LessonStatus, Resolution, Severity
 
 CONFIG_NAME = "kb.yml"
 
@@ -198,7 +197,7 @@ class Config(BaseModel):
 
     @model_validator(mode="after")
     def _check_references(self) -> Config:
-        from kb.models import Defect, Lesson  # local: models import enums only
+        from defectkb.models import Defect, Lesson  # local: models import enums only
 
         for kind, cfg, model in (("defect", self.defect, Defect), ("lesson", self.lesson, Lesson)):
             known_status = set(DefectStatus.values() if kind == "defect" else LessonStatus.values())
@@ -242,7 +241,7 @@ def load_config(path: Path | None) -> Config:
     """Read kb.yml (or return the defaults). Raises ConfigError with a position."""
     if path is None:
         return Config()
-    from kb.yamlsource import YamlError, parse
+    from defectkb.yamlsource import YamlError, parse
 
     try:
         located = parse(path.read_text(encoding="utf-8"))

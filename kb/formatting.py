@@ -7,7 +7,7 @@ import os
 import sys
 from typing import TextIO
 
-from kb.diagnostics import Diagnostic, Report, Severity
+from defectkb.diagnostics import Diagnostic, Report, Severity
 
 FORMATS = ("text", "json", "github")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb.enums import LabeledEnum
+from defectkb.enums import LabeledEnum
 
 _LABELS: dict[str, tuple[str, str]] = {
     "home": ("Home", "首页"),

@@ -1,77 +1,27 @@
-"""Loading a whole knowledge base once: registries, entries, schema, then the rules."""
+"""Loading a whole knowledge base once: registries, entries, schema, then the rules.
+
+The layer above `defectkb.rules`: rules see only `defectkb.entries`, never the loader.
+"""
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from pathlib import Path
 
-from kb.body import Heading, match_sections, section_table
-from kb.config import Config, ConfigError, find_config, load_config
-from kb.diagnostics import Diagnostic, Position, Report, Severity
-from kb.loader import Limits, SourceCache, SourceFile, read_source, walk
-from kb.models import MODELS, Defect, Lesson
-from kb.registry import Registry, load_registry
-from kb.schema_check import validate_entry
+from defectkb.body import match_sections, section_table
+from defectkb.config import Config, ConfigError, find_config, load_config
+from defectkb.diagnostics import Diagnostic, Severity
+from defectkb.entries import Entry, KnowledgeBase, Rule
+from defectkb.loader import Limits, SourceCache, SourceFile, read_source, walk
+from defectkb.models import MODELS, Defect, Lesson
+from defectkb.registry import load_registry
+from defectkb.rules import RULES
+from defectkb.schema_check import validate_entry
+
+__all__ = ["Entry", "KnowledgeBase", "Rule", "load", "load_paths", "resolve"]
 
 SKIPPED_NAMES = {"index.md", "README.md"}
-
-
-@dataclass(slots=True)
-class Entry:
-    """A validated entry: its model, its file and the sections its body provides."""
-
-    model: Defect | Lesson
-    source: SourceFile
-    sections: dict[str, Heading]
-    rel_path: str  # path inside the content folder, with forward slashes
-
-    @property
-    def id(self) -> str:
-        return self.model.id
-
-    @property
-    def kind(self) -> str:
-        return self.model.kind
-
-    def pos(self, *path: str | int, key: bool = False) -> Position:
-        assert self.source.located is not None
-        return self.source.located.at(tuple(path), key=key)
-
-    def diag(self, code: str, pos: Position, message: str, hint: str | None = None,
-             severity: Severity = Severity.ERROR) -> Diagnostic:
-        return Diagnostic(self.source.display, pos.line, pos.column, code, severity, message, hint)
-
-
-@dataclass(slots=True)
-class KnowledgeBase:
-    root: Path
-    config: Config
-    registry: Registry
-    entries: list[Entry] = field(default_factory=list)
-    sources: list[SourceFile] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    by_id: dict[str, Entry] = field(default_factory=dict)
-    known_ids: set[str] = field(default_factory=set)  # ids of every file, valid or not
-    section_names: dict[str, dict[str, set[str]]] = field(default_factory=dict)
-    today: date = field(default_factory=lambda: datetime.now(UTC).date())
-
-    @property
-    def defects(self) -> list[Entry]:
-        return [e for e in self.entries if e.model.kind == "defect"]
-
-    @property
-    def lessons(self) -> list[Entry]:
-        return [e for e in self.entries if e.model.kind == "lesson"]
-
-    def report(self) -> Report:
-        return Report(diagnostics=list(self.diagnostics), files=len(self.sources), entries=len(self.entries))
-
-
-Rule = Callable[[KnowledgeBase], Iterable[Diagnostic]]
 
 
 def _display(path: Path, base: Path | None) -> str:
@@ -210,8 +160,6 @@ def _check_schema(kb: KnowledgeBase, src: SourceFile, folder_kind: str, path: Pa
 
 
 def default_rules() -> list[Rule]:
-    from kb.rules import RULES
-
     return list(RULES)
 
 

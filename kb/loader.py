@@ -11,11 +11,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from defectkb.body import Heading, headings
+from defectkb.diagnostics import Diagnostic, Position, Severity
+from defectkb.yamlsource import Located, YamlError, parse
 from frontmatter.default_handlers import YAMLHandler
-
-from kb.body import Heading, headings
-from kb.diagnostics import Diagnostic, Position, Severity
-from kb.yamlsource import Located, YamlError, parse
 
 _BOUNDARY = YAMLHandler.FM_BOUNDARY  # `---` on a line of its own, as python-frontmatter splits
 _CLOSERS = ("---", "...")

@@ -11,17 +11,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    WithJsonSchema,
-)
-from pydantic.functional_validators import AfterValidator, PlainValidator
-from pydantic_core import PydanticCustomError
-
-from kb.enums import (
+from defectkb.enums import (
     ActionStatus,
     ActionType,
     CauseCategory,
@@ -45,6 +35,15 @@ from kb.enums import (
     Severity,
     SourceType,
 )
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
+from pydantic.functional_validators import AfterValidator, PlainValidator
+from pydantic_core import PydanticCustomError
 
 ID_PATTERN = r"^[A-Z][A-Z0-9]*-\d{3,}$"
 KEY_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"

@@ -10,12 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
+from defectkb.diagnostics import Diagnostic, Severity
+from defectkb.enums import Role
+from defectkb.models import Key
+from defectkb.yamlsource import YamlError, parse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from kb.diagnostics import Diagnostic, Severity
-from kb.enums import Role
-from kb.models import Key
-from kb.yamlsource import YamlError, parse
 
 
 class _Strict(BaseModel):

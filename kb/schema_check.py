@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any, get_args
 
+from defectkb.diagnostics import did_you_mean
+from defectkb.enums import LabeledEnum, enum_in
+from defectkb.loader import SourceFile
+from defectkb.models import EntryBase
 from pydantic import BaseModel, ValidationError
-
-from kb.diagnostics import did_you_mean
-from kb.enums import LabeledEnum, enum_in
-from kb.loader import SourceFile
-from kb.models import EntryBase
 
 _TYPE_WORDS = {
     "string_type": "a string",

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from defectkb.config import Config
+from defectkb.enums import LabeledEnum, enum_in
+from defectkb.models import ID_PATTERN, KEY_PATTERN, ActionItem, Defect, Lesson, Links, Odc
 from pydantic import BaseModel
-
-from kb.config import Config
-from kb.enums import LabeledEnum, enum_in
-from kb.models import ID_PATTERN, KEY_PATTERN, ActionItem, Defect, Lesson, Links, Odc
 
 
 def _type_name(schema: dict[str, Any], defs: dict[str, Any]) -> str:

@@ -7,11 +7,10 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from defectkb.config import Config
+from defectkb.enums import LabeledEnum, enum_in
+from defectkb.models import MODELS
 from pydantic import BaseModel
-
-from kb.config import Config
-from kb.enums import LabeledEnum, enum_in
-from kb.models import MODELS
 
 _SKIP_OPTIONAL = {"odc", "priority_rationale", "duplicate_of", "deferred_to", "supersedes", "superseded_by",
                   "archive_reason"}

@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from defectkb.diagnostics import Position
 from frontmatter.default_handlers import SafeLoader  # CSafeLoader when libyaml is present
-
-from kb.diagnostics import Position
 
 Path_ = tuple[str | int, ...]
 

@@ -25,10 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from defectkb.knowledgebase import Entry, KnowledgeBase
+from defectkb.loader import SourceCache
 from mkdocs.structure.files import File, Files
-
-from kb.knowledgebase import Entry, KnowledgeBase
-from kb.loader import SourceCache
 
 _enabled = False
 _serving = False

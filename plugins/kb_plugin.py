@@ -13,27 +13,28 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+import defectkb
+from defectkb.config import CONFIG_NAME, ConfigError, load_config
+from defectkb.diagnostics import Severity
+from defectkb.formatting import format_text_line
+from defectkb.knowledgebase import Entry, KnowledgeBase, load
+from defectkb.site.card import entry_card
+from defectkb.site.context import SiteContext
+from defectkb.site.pages import GeneratedPage, data_files, generate
+from defectkb.site.sanitize import clean_html
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from kb.config import CONFIG_NAME, ConfigError, load_config
-from kb.diagnostics import Severity
-from kb.formatting import format_text_line
-from kb.knowledgebase import Entry, KnowledgeBase, load
-from kb.site.card import entry_card
-from kb.site.context import SiteContext
-from kb.site.pages import GeneratedPage, data_files, generate
-from kb.site.sanitize import clean_html
-from plugins import incremental
-from plugins.config import DefectKBConfig
-from plugins.search import build_search_index
+from . import incremental
+from .config import DefectKBConfig
+from .search import build_search_index
 
 log = logging.getLogger("mkdocs.plugins.defectkb")
 
-ASSETS = Path(__file__).resolve().parent.parent / "kb" / "assets"
+ASSETS = Path(defectkb.__file__).resolve().parent / "assets"
 ASSET_URI = "assets/defectkb"
 
 

@@ -11,10 +11,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
-from kb.config import Config
-from kb.diagnostics import Diagnostic
-from kb.knowledgebase import KnowledgeBase, load
+from defectkb.config import Config
+from defectkb.diagnostics import Diagnostic
+from defectkb.knowledgebase import KnowledgeBase, load
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "kb"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import DEFECT, LESSON, ROOT, edit
 
-KB = [sys.executable, "-m", "kb.cli"]
+KB = [sys.executable, "-m", "defectkb"]
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -139,7 +139,7 @@ def test_explain(kb_dir: Path):
 
 
 def test_docs_page_is_generated_from_codes():
-    from kb.codes import render_markdown
+    from defectkb.codes import render_markdown
 
     page = ROOT / "docs" / "diagnostics.md"
     assert page.read_text(encoding="utf-8").strip() == render_markdown().strip(), \
@@ -147,7 +147,7 @@ def test_docs_page_is_generated_from_codes():
 
 
 def test_field_reference_is_generated_from_models():
-    from kb.schema_docs import render_markdown as fields
+    from defectkb.schema_docs import render_markdown as fields
 
     page = ROOT / "docs" / "fields.md"
     assert page.read_text(encoding="utf-8").strip() == fields().strip(), \

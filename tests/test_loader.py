@@ -166,9 +166,9 @@ def test_yaml_test_suite_never_raises(kb_dir):
 
 
 def test_source_cache_reparses_only_changed_files_and_keeps_diagnostics(kb_dir):
-    from kb.config import Config
-    from kb.knowledgebase import load
-    from kb.loader import SourceCache
+    from defectkb.config import Config
+    from defectkb.knowledgebase import load
+    from defectkb.loader import SourceCache
 
     cache = SourceCache()
     write(kb_dir, "DEF-0100-bad.md", "---\ntitle: [x\n---\n")

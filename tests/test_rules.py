@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import DEFECT, LESSON, edit, find, load_dir
-
-from kb.diagnostics import Severity
+from defectkb.diagnostics import Severity
 
 D, L = DEFECT, LESSON
 
@@ -154,7 +153,7 @@ def test_wrong_folder(kb_dir):
 
 
 def test_status_not_enabled(kb_dir):
-    from kb.config import _defect_defaults
+    from defectkb.config import _defect_defaults
 
     cfg = _defect_defaults()
     cfg.statuses.remove("closed")

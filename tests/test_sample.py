@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections import Counter
 
 from conftest import CONTENT
-
-from kb.config import Config
-from kb.enums import DefectStatus, Severity
-from kb.knowledgebase import load
+from defectkb.config import Config
+from defectkb.enums import DefectStatus, Severity
+from defectkb.knowledgebase import load
 
 
 def test_sample_validates_clean():

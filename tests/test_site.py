@@ -248,6 +248,6 @@ def test_invalid_entry_fails_the_build_with_its_diagnostic(kb_dir: Path, tmp_pat
     expected = ("defects/DEF-0001-invoice-export-loses-cents.md:13:11: KB104 `severity` must be one of "
                 "fatal, serious, normal, minor; got `critical`")
     assert expected in output
-    validate = subprocess.run([sys.executable, "-m", "kb.cli", "validate", "."], cwd=kb_dir, capture_output=True,
+    validate = subprocess.run([sys.executable, "-m", "defectkb", "validate", "."], cwd=kb_dir, capture_output=True,
                               text=True, env={**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)})
     assert expected in validate.stdout

@@ -1,13 +1,13 @@
 """The rules run over a loaded knowledge base, in order. Each returns diagnostics.
 
-A rule is a function `(KnowledgeBase) -> Iterable[Diagnostic]`; `kb.knowledgebase.load`
+A rule is a function `(KnowledgeBase) -> Iterable[Diagnostic]`; `defectkb.knowledgebase.load`
 accepts a custom list, which is how an organisation adds its own checks.
 """
 
-from kb.rules.consistency import check_consistency
-from kb.rules.identity import check_identity
-from kb.rules.lifecycle import check_lifecycle
-from kb.rules.references import check_references
+from defectkb.rules.consistency import check_consistency
+from defectkb.rules.identity import check_identity
+from defectkb.rules.lifecycle import check_lifecycle
+from defectkb.rules.references import check_references
 
 RULES = [check_identity, check_lifecycle, check_consistency, check_references]
 

@@ -6,14 +6,13 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from defectkb.diagnostics import Diagnostic, Severity
+from defectkb.enums import ActionStatus, FoundPhase, ImpactScope, Priority
+from defectkb.enums import Severity as Sev
 from packaging.version import InvalidVersion, Version
 
-from kb.diagnostics import Diagnostic, Severity
-from kb.enums import ActionStatus, FoundPhase, ImpactScope, Priority
-from kb.enums import Severity as Sev
-
 if TYPE_CHECKING:
-    from kb.knowledgebase import Entry, KnowledgeBase
+    from defectkb.entries import Entry, KnowledgeBase
 
 DEFECT_CLOCK = ("occurred_at", "reported_at", "resolved_at", "verified_at", "closed_at")
 LESSON_CLOCK = ("event_date", "created_at", "reviewed_at", "published_at")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from kb.diagnostics import Diagnostic
+from defectkb.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
-    from kb.knowledgebase import KnowledgeBase
+    from defectkb.entries import KnowledgeBase
 
 
 def check_identity(kb: KnowledgeBase) -> Iterator[Diagnostic]:

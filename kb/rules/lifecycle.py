@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from kb.diagnostics import Diagnostic, Position, Severity
-from kb.enums import ActionStatus, SourceType
+from defectkb.diagnostics import Diagnostic, Position, Severity
+from defectkb.enums import ActionStatus, SourceType
 
 if TYPE_CHECKING:
-    from kb.knowledgebase import Entry, KnowledgeBase
+    from defectkb.entries import Entry, KnowledgeBase
 
 
 def _value(model: Any, dotted: str) -> Any:

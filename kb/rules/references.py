@@ -6,13 +6,13 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from kb.diagnostics import Diagnostic, Severity, did_you_mean
-from kb.enums import Resolution, Role
+from defectkb.diagnostics import Diagnostic, Severity, did_you_mean
+from defectkb.enums import Resolution, Role
 
 if TYPE_CHECKING:
-    from kb.knowledgebase import Entry, KnowledgeBase
-    from kb.loader import SourceFile
-    from kb.registry import Registry
+    from defectkb.entries import Entry, KnowledgeBase
+    from defectkb.loader import SourceFile
+    from defectkb.registry import Registry
 
 
 def check_references(kb: KnowledgeBase) -> Iterator[Diagnostic]:

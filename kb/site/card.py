@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from kb.analytics import day, resolve_days
-from kb.enums import LabeledEnum
-from kb.knowledgebase import Entry
-from kb.site.context import SiteContext, esc
+from defectkb.analytics import day, resolve_days
+from defectkb.enums import LabeledEnum
+from defectkb.knowledgebase import Entry
+from defectkb.site.context import SiteContext, esc
 
 _URL = re.compile(r"^https?://", re.IGNORECASE)
 

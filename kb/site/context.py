@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from html import escape
 
-from kb.analytics import PersonStats, Summary, people_stats, summary
-from kb.i18n import Labels
-from kb.knowledgebase import Entry, KnowledgeBase
+from defectkb.analytics import PersonStats, Summary, people_stats, summary
+from defectkb.i18n import Labels
+from defectkb.knowledgebase import Entry, KnowledgeBase
 
 
 def esc(value: object) -> str:

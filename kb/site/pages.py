@@ -11,13 +11,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from kb.analytics import PersonStats, entry_date, is_open, median, month, percentile
-from kb.charts import bar_chart, share_bar
-from kb.enums import DefectStatus, Role, Severity
-from kb.knowledgebase import Entry
-from kb.site.card import fmt_time
-from kb.site.context import SiteContext, esc
-from kb.site.tables import entries_json, entry_table
+from defectkb.analytics import PersonStats, entry_date, is_open, median, month, percentile
+from defectkb.charts import bar_chart, share_bar
+from defectkb.enums import DefectStatus, Role, Severity
+from defectkb.knowledgebase import Entry
+from defectkb.site.card import fmt_time
+from defectkb.site.context import SiteContext, esc
+from defectkb.site.tables import entries_json, entry_table
 
 PAGE_ROWS = 100  # rows in the HTML of an index page; the browser pages through the rest
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 
-from kb.analytics import entry_date
-from kb.enums import DefectStatus, LessonStatus, Severity
-from kb.knowledgebase import Entry
-from kb.site.card import badge
-from kb.site.context import SiteContext, esc
+from defectkb.analytics import entry_date
+from defectkb.enums import DefectStatus, LessonStatus, Severity
+from defectkb.knowledgebase import Entry
+from defectkb.site.card import badge
+from defectkb.site.context import SiteContext, esc
 
 
 def _select(name: str, label: str, options: Iterable[tuple[str, str]], any_label: str) -> str:

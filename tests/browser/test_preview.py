@@ -38,7 +38,7 @@ def preview(browser, tmp_path_factory: pytest.TempPathFactory):
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
     log = (root / "serve.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "kb.cli", "serve", "-a", f"127.0.0.1:{port}"], cwd=root,
+    proc = subprocess.Popen([sys.executable, "-m", "defectkb", "serve", "-a", f"127.0.0.1:{port}"], cwd=root,
                             stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 180

@@ -1,0 +1,69 @@
+"""What a loaded knowledge base is: its entries and the set they form. Plain data, no loading."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from defectkb.body import Heading
+from defectkb.config import Config
+from defectkb.diagnostics import Diagnostic, Position, Report, Severity
+from defectkb.loader import SourceFile
+from defectkb.models import Defect, Lesson
+from defectkb.registry import Registry
+
+
+@dataclass(slots=True)
+class Entry:
+    """A validated entry: its model, its file and the sections its body provides."""
+
+    model: Defect | Lesson
+    source: SourceFile
+    sections: dict[str, Heading]
+    rel_path: str  # path inside the content folder, with forward slashes
+
+    @property
+    def id(self) -> str:
+        return self.model.id
+
+    @property
+    def kind(self) -> str:
+        return self.model.kind
+
+    def pos(self, *path: str | int, key: bool = False) -> Position:
+        assert self.source.located is not None
+        return self.source.located.at(tuple(path), key=key)
+
+    def diag(self, code: str, pos: Position, message: str, hint: str | None = None,
+             severity: Severity = Severity.ERROR) -> Diagnostic:
+        return Diagnostic(self.source.display, pos.line, pos.column, code, severity, message, hint)
+
+
+@dataclass(slots=True)
+class KnowledgeBase:
+    root: Path
+    config: Config
+    registry: Registry
+    entries: list[Entry] = field(default_factory=list)
+    sources: list[SourceFile] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    by_id: dict[str, Entry] = field(default_factory=dict)
+    known_ids: set[str] = field(default_factory=set)  # ids of every file, valid or not
+    section_names: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    today: date = field(default_factory=lambda: datetime.now(UTC).date())
+
+    @property
+    def defects(self) -> list[Entry]:
+        return [e for e in self.entries if e.model.kind == "defect"]
+
+    @property
+    def lessons(self) -> list[Entry]:
+        return [e for e in self.entries if e.model.kind == "lesson"]
+
+    def report(self) -> Report:
+        return Report(diagnostics=list(self.diagnostics), files=len(self.sources), entries=len(self.entries))
+
+
+Rule = Callable[[KnowledgeBase], Iterable[Diagnostic]]
