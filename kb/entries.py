@@ -53,6 +53,10 @@ class KnowledgeBase:
     known_ids: set[str] = field(default_factory=set)  # ids of every file, valid or not
     section_names: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     today: date = field(default_factory=lambda: datetime.now(UTC).date())
+    # Paths (relative to root, forward slashes) of the entries this change adds, when known
+    # (`kb validate --changed-since`, explicit paths); None means "not known": checks that only
+    # concern new entries then fall back to entries in their first status.
+    added: set[str] | None = None
 
     @property
     def defects(self) -> list[Entry]:
