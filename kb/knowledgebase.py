@@ -65,7 +65,8 @@ def _find_root(target: Path, config: Config) -> Path:
 
 
 def load(root: Path, config: Config | None = None, *, display_base: Path | None = None,
-         rules: list[Rule] | None = None, cache: SourceCache | None = None) -> KnowledgeBase:
+         rules: list[Rule] | None = None, cache: SourceCache | None = None,
+         added: set[str] | None = None) -> KnowledgeBase:
     """Parse every entry once, check the schema, then run the rules over the whole set.
 
     With a `cache`, files unchanged since the previous call are not parsed again.
@@ -74,7 +75,7 @@ def load(root: Path, config: Config | None = None, *, display_base: Path | None 
     base = display_base if display_base is not None else Path.cwd()
     data_dir = root / config.data_dir
     registry, reg_diags = load_registry(data_dir, _display(data_dir, base))
-    kb = KnowledgeBase(root=root, config=config, registry=registry)
+    kb = KnowledgeBase(root=root, config=config, registry=registry, added=added)
     if config.today:
         kb.today = config.today
     kb.diagnostics.extend(reg_diags)
