@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -114,6 +115,34 @@ def cmd_new(args: argparse.Namespace) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     print(path)
+    return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from defectkb.scaffold import InitOptions, install_requirement, write
+
+    target = Path(args.dir)
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"{target} exists and is not a folder")
+    source = install_requirement()
+    options = InitOptions(target=target, language=args.language, name=args.name or "", ci=args.ci,
+                          requirement=args.requirement)
+    written, existing = write(options, force=args.force)
+    if existing and not written:
+        print(f"kb: error: {len(existing)} file(s) already exist in {target}; nothing was written:", file=sys.stderr)
+        for path in existing:
+            print(f"  {(target / path).as_posix()}", file=sys.stderr)
+        print("hint: run `kb init` in an empty folder, or pass --force to overwrite these files", file=sys.stderr)
+        return EXIT_ERRORS
+    for path in written:
+        note = " (overwritten)" if path in existing else ""
+        print(f"created {(target / path).as_posix()}{note}")
+    if not args.requirement and not source.reachable:
+        print(f"warning: this DefectKB was installed from a local copy; requirements.txt says `{source.requirement}`,"
+              " which CI may not find. Put the Git URL or wheel address CI should install there "
+              "(or pass --requirement).", file=sys.stderr)
+    where = "" if target.resolve() == Path.cwd().resolve() else f"cd {shlex.quote(str(target))} && "
+    print(f"\nNext: {where}git init && kb validate && kb serve   (CONTRIBUTING.md explains the rest)")
     return EXIT_OK
 
 
@@ -229,6 +258,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pm")
     p.add_argument("--stdout", action="store_true", help="print instead of writing a file")
     p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("init", help="start a knowledge-base repository: config, registries, examples, CI, guide")
+    p.add_argument("dir", nargs="?", default=".", help="where (default: here)")
+    p.add_argument("--language", choices=("zh", "en"), default="zh", help="of the site and the example entries")
+    p.add_argument("--name", help="the site's name")
+    p.add_argument("--ci", choices=("github", "gitlab", "both", "none"), default="both")
+    p.add_argument("--requirement", metavar="SPEC", help="what CI installs (default: how this DefectKB was installed)")
+    p.add_argument("--force", action="store_true", help="overwrite files that already exist")
+    p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("explain", help="describe a diagnostic code")
     p.add_argument("code", nargs="?")
