@@ -245,3 +245,8 @@ def test_workflows_pass_actionlint(tmp_path: Path) -> None:
                    "      - run: echo ${{ github.head_ref }}\n", encoding="utf-8")
     failing = subprocess.run([*linter, str(bad)], capture_output=True, text=True, timeout=300)
     assert failing.returncode != 0 and "head_ref" in failing.stdout
+
+
+def test_repository_guide_is_the_template_guide() -> None:
+    template = (ROOT / "kb/scaffold/templates/CONTRIBUTING.md").read_text(encoding="utf-8")
+    assert (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8").startswith(template)
