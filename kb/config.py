@@ -173,6 +173,19 @@ def _resolution_defaults() -> dict[str, list[str] | None]:
     }
 
 
+class ImportedConfig(BaseModel):
+    """What the lifecycle asks of entries bulk-imported as history (`imported.mode: history`).
+
+    They are records of what happened, not write-ups: by default neither the write-up sections
+    nor the status-gated fields (commits, defect type, ...) nor a lesson are required of them.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    require_sections: bool = False
+    require_fields: bool = False
+    require_lesson: bool = False
+
+
 class Config(BaseModel):
     """Everything in kb.yml. Paths are relative to the file that sets them."""
 
@@ -184,6 +197,7 @@ class Config(BaseModel):
     max_yaml_nodes: int = Field(20_000, gt=0)
     max_yaml_depth: int = Field(32, gt=0, le=500)
     today: date | None = None  # pin "today" for reproducible checks (future dates, overdue items)
+    git_facts: bool = False  # entry pages show first added / last updated from one `git log` pass
     # status -> allowed resolutions ([] means: must be empty)
     resolutions: dict[str, list[str]] = Field(default_factory=_resolution_defaults)
     # closing a defect of these severities, or any online defect, requires a lesson
@@ -192,6 +206,7 @@ class Config(BaseModel):
     )
     lesson_required_online: bool = True
     timeline_required_for: list[str] = Field(default_factory=lambda: ["incident"])
+    imported: ImportedConfig = Field(default_factory=ImportedConfig)
     defect: KindConfig = Field(default_factory=_defect_defaults)
     lesson: KindConfig = Field(default_factory=_lesson_defaults)
 

@@ -145,6 +145,30 @@ class Odc(Strict):
     source: OdcSource | None = None
 
 
+class Imported(Strict):
+    """Where an entry came from when `kb import` brought it in from a tracker export."""
+
+    system: Annotated[str, StringConstraints(min_length=1, max_length=40)] = Field(
+        description="Tracker it came from: jira, github, bugzilla, zentao, or a mapping's name. 来源系统"
+    )
+    key: Annotated[str, StringConstraints(min_length=1, max_length=120)] = Field(
+        description="The record's key there (BILL-1042, #381, 1234); re-imports match on system and key. 来源编号"
+    )
+    url: Reference | None = Field(None, description="The record's page in the tracker. 来源链接")
+    imported_at: Timestamp = Field(description="When it was imported. 导入时间")
+    mode: Literal["history", "writeup"] = Field(
+        "history",
+        description="`history`: a bulk-imported record, write-up sections not required (configurable); "
+        "`writeup`: a draft started from the record, every rule applies. 导入方式",
+    )
+    assumed: list[Key] = Field(
+        default_factory=list, description="Fields the source did not have, filled from the mapping's defaults. 推定字段"
+    )
+    labels: list[Annotated[str, StringConstraints(min_length=1, max_length=120)]] = Field(
+        default_factory=list, description="Source labels, components and keywords not mapped to tags. 来源标签"
+    )
+
+
 class EntryBase(Strict):
     id: EntryId = Field(description="Unique id, never reused; the file name starts with it. 编号")
     title: Annotated[str, StringConstraints(min_length=4, max_length=120, pattern=r"^[^\n\r]*$")] = Field(
@@ -192,6 +216,7 @@ class Defect(EntryBase):
     links: Links = Field(default_factory=Links, description="Traceability links. 关联链接")
     related_lessons: list[EntryId] = Field(default_factory=list, description="Lessons drawn from it. 相关经验")
     odc: Odc | None = Field(None, description="Optional ODC classification. 正交缺陷分类")
+    imported: Imported | None = Field(None, description="Set by `kb import`: the tracker record it came from. 导入来源")
 
 
 class ActionItem(Strict):

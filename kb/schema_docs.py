@@ -6,7 +6,7 @@ from typing import Any
 
 from defectkb.config import Config
 from defectkb.enums import LabeledEnum, enum_in
-from defectkb.models import ID_PATTERN, KEY_PATTERN, ActionItem, Defect, Lesson, Links, Odc
+from defectkb.models import ID_PATTERN, KEY_PATTERN, ActionItem, Defect, Imported, Lesson, Links, Odc
 from pydantic import BaseModel
 
 
@@ -89,6 +89,10 @@ def render_markdown() -> str:
         "### `odc` (optional, IBM ODC v5.2)",
         "",
         *_table(Odc),
+        "",
+        "### `imported` (set by `kb import`, see import.md)",
+        "",
+        *_table(Imported),
         "",
         "### What each status requires (default configuration)",
         "",

@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
+import yaml
 from defectkb.config import Config
 from defectkb.enums import LabeledEnum, enum_in
 from defectkb.models import MODELS
 from pydantic import BaseModel
 
 _SKIP_OPTIONAL = {"odc", "priority_rationale", "duplicate_of", "deferred_to", "supersedes", "superseded_by",
-                  "archive_reason"}
+                  "archive_reason", "imported"}
 
 
 def slugify(title: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    """The ASCII words of a title, lower-cased and joined by `-`, at most 48 characters.
+
+    A Chinese title keeps the ASCII words it has (`iOS 推送 token 丢失` → `ios-token`); with no
+    ASCII letters at all the slug is empty and the file is named by its id alone: a romanised
+    or machine-translated slug would be longer and no easier to find than the id.
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKC", title).lower()).strip("-")
+    if not re.search(r"[a-z]", slug):
+        return ""  # digits alone (`0-01` from `相差 0.01 元`) name nothing
     return slug[:48].rstrip("-")
 
 
@@ -45,10 +55,20 @@ def _yaml_scalar(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_yaml_scalar(v) for v in value) + "]"
     text = str(value)
+    if isinstance(value, str) and _not_a_plain_string(text):
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if text == "" or re.search(r"[:#\[\]{}&*!|>'\"%@`,]|^\s|\s$", text) or text.lower() in {"yes", "no", "null",
                                                                                             "true", "false"}:
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return text
+
+
+def _not_a_plain_string(text: str) -> bool:
+    """True when YAML would read the bare text as something else: `2.3` a number, `- x` a list."""
+    try:
+        return not isinstance(yaml.safe_load(text), str)
+    except yaml.YAMLError:
+        return True
 
 
 def render_front_matter(kind: str, values: dict[str, Any]) -> str:
@@ -91,7 +111,9 @@ def _nested_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def render_body(kind: str, config: Config) -> str:
+def render_body(kind: str, config: Config, texts: dict[str, str] | None = None) -> str:
+    """The body sections the lifecycle asks for; `texts` (section key -> text) fills some in."""
+    texts = texts or {}
     cfg = config.kind(kind)
     used = {key for keys in cfg.required_sections.values() for key in keys}
     if kind == "lesson":
@@ -106,10 +128,10 @@ def render_body(kind: str, config: Config) -> str:
         note = spec.description or ""
         if earliest:
             note += f" Required from status `{earliest}`."
-        out.append(f"<!-- {note.strip()} -->")
+        out.append(texts[key].strip() if texts.get(key, "").strip() else f"<!-- {note.strip()} -->")
         out.append("")
     return "\n".join(out)
 
 
-def render_entry(kind: str, config: Config, values: dict[str, Any]) -> str:
-    return render_front_matter(kind, values) + "\n" + render_body(kind, config)
+def render_entry(kind: str, config: Config, values: dict[str, Any], sections: dict[str, str] | None = None) -> str:
+    return render_front_matter(kind, values) + "\n" + render_body(kind, config, sections)

@@ -31,6 +31,12 @@ def _describe(model: Any, dotted: str) -> str | None:
     return info.description if info else None
 
 
+def is_history(model: Any) -> bool:
+    """A record bulk-imported from a tracker (not a write-up): see `imported` in kb.yml."""
+    imported = getattr(model, "imported", None)
+    return imported is not None and imported.mode == "history"
+
+
 def check_lifecycle(kb: KnowledgeBase) -> Iterator[Diagnostic]:
     for entry in kb.entries:
         yield from _check_entry(kb, entry)
@@ -45,7 +51,9 @@ def _check_entry(kb: KnowledgeBase, entry: Entry) -> Iterator[Diagnostic]:
                          "enabled: " + ", ".join(cfg.statuses))
         return
 
-    for spec in cfg.required_fields.get(status, []):
+    waived = kb.config.imported
+    history = is_history(model)
+    for spec in cfg.required_fields.get(status, []) if not history or waived.require_fields else []:
         options = spec.split("|")
         if all(_empty(_value(model, name)) for name in options):
             shown = " or ".join(f"`{n}`" for n in options)
@@ -61,7 +69,7 @@ def _check_entry(kb: KnowledgeBase, entry: Entry) -> Iterator[Diagnostic]:
                              f"`{name}` must be empty while the status is `{status}`",
                              f"set `{name}: null`; git keeps the old value")
 
-    required = list(cfg.required_sections.get(status, []))
+    required = list(cfg.required_sections.get(status, [])) if not history or waived.require_sections else []
     if (entry.kind == "lesson" and model.source_type.value in kb.config.timeline_required_for
             and "timeline" in cfg.sections and len(required) > 1 and "timeline" not in required):
         required.append("timeline")

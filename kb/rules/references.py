@@ -155,6 +155,8 @@ def _defect_links(kb: KnowledgeBase, entry: Entry) -> Iterator[Diagnostic]:
                              f"point at the original: `duplicate_of: {original.model.duplicate_of}`")
     cfg = kb.config
     needs_lesson = d.severity in cfg.lesson_required_severities or (cfg.lesson_required_online and d.online)
+    if d.imported is not None and d.imported.mode == "history" and not cfg.imported.require_lesson:
+        needs_lesson = False  # an imported record of history; its lesson, if any, is written later
     if d.status.value == "closed" and needs_lesson and not d.related_lessons:
         why = "online" if d.online and cfg.lesson_required_online else d.severity.value
         yield entry.diag("KB407", entry.pos("status"), f"a closed {why} defect needs a lesson in `related_lessons`",
