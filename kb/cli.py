@@ -10,18 +10,17 @@ import json
 import os
 import shlex
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 from defectkb import __version__
+from defectkb.authoring.new import add_arguments as add_new_arguments
 from defectkb.codes import CODES, render_markdown
 from defectkb.config import ConfigError, find_config, load_config
 from defectkb.diagnostics import Report
 from defectkb.formatting import FORMATS, render
-from defectkb.knowledgebase import load, load_paths
+from defectkb.knowledgebase import load_paths
 from defectkb.models import MODELS, Defect, Lesson
-from defectkb.templates import next_id, render_entry, slugify
 from pydantic import Field, TypeAdapter
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -87,35 +86,15 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    """Prompts on a terminal, flags and template defaults otherwise: see defectkb.authoring.new."""
+    from defectkb.authoring.new import NewEntryError, create
+
     target = default_target()
-    config_path = find_config(target.resolve())
-    config = load_config(config_path)
-    root = target.resolve()
-    kb = load(root, config, rules=[])
-    cfg = config.kind(args.kind)
-    entry_id = next_id(cfg.id_prefix, kb.known_ids)
-    now = datetime.now().astimezone().replace(second=0, microsecond=0)
-    values: dict[str, object] = {"kind": args.kind, "id": entry_id, "title": args.title or ""}
-    if args.kind == "defect":
-        values.update(status="new", reported_at=now, occurred_at=now)
-        if args.product:
-            values["product"] = args.product
-    else:
-        values.update(status="draft", created_at=now.date(), event_date=now.date())
-        if args.product:
-            values["products"] = [args.product]
-    if args.pm:
-        values["pm"] = args.pm
-    text = render_entry(args.kind, config, values)
-    if args.stdout:
-        print(text)
-        return EXIT_OK
-    slug = slugify(args.title or "")
-    path = root / cfg.folder / (f"{entry_id}-{slug}.md" if slug else f"{entry_id}.md")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    print(path)
-    return EXIT_OK
+    config = load_config(find_config(target.resolve()))
+    try:
+        return create(args, target.resolve(), config, stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr)
+    except NewEntryError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -251,12 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--markdown", action="store_true", help="print the field reference (docs/fields.md)")
     p.set_defaults(func=cmd_schema)
 
-    p = sub.add_parser("new", help="create an entry from the template, with the next free id")
-    p.add_argument("kind", choices=sorted(MODELS))
-    p.add_argument("--title")
-    p.add_argument("--product")
-    p.add_argument("--pm")
-    p.add_argument("--stdout", action="store_true", help="print instead of writing a file")
+    p = sub.add_parser("new", help="create an entry (prompts on a terminal), with the next free id",
+                       description="Create an entry with the next free id. On a terminal, asks for what the "
+                       "flags leave out; otherwise fills the rest from the template. Lists similar entries first.")
+    add_new_arguments(p)
     p.set_defaults(func=cmd_new)
 
     p = sub.add_parser("init", help="start a knowledge-base repository: config, registries, examples, CI, guide")

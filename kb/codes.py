@@ -130,6 +130,9 @@ _CODES = [
     Code("KB309", "duplicate-link", E, "`duplicate_of` and `resolution: duplicate` must come together and point at a real original.",
          "resolution: duplicate\\nduplicate_of: null",
          "Name the original defect in `duplicate_of`."),
+    Code("KB310", "likely-duplicate", W, "An entry this change adds (or, when that is not known, an entry in its first status) has a title that nearly equals another entry's title (rapidfuzz token ratio of 90 or more after normalising case, width and punctuation; Chinese segmented into words).",
+         "DEF-0033 title: 导出发票时金额精度丢失，合计与明细相差 0.01 元\nDEF-0001 title: 导出发票金额精度丢失，合计与明细相差 0.01 元",
+         "If it is the same problem, add what is new to the existing entry (the hint names it) and drop this one, or keep it as `resolution: duplicate` with `duplicate_of`; otherwise reword the title to say what differs."),
     # -- references -------------------------------------------------------------------------
     Code("KB401", "unknown-person", E, "A person is not in the people registry.",
          "pm: zhang.shan",

@@ -1,0 +1,79 @@
+"""KB310 likely-duplicate: a new entry whose title nearly equals another entry's title."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from conftest import CONTENT, DEFECT, codes, find, load_dir
+from defectkb.config import Config
+from defectkb.diagnostics import Severity
+from defectkb.knowledgebase import load
+from defectkb.templates import render_entry
+
+SECTIONS = {"description": "What goes wrong.", "steps": "1. Export.", "expected": "Totals match.",
+            "actual": "They differ.", "impact": "Finance users."}
+
+
+def add_new_defect(kb: Path, entry_id: str, title: str) -> Path:
+    """A valid defect in status `new`, written from the same template `kb new` uses."""
+    when = datetime(2026, 11, 2, 9, 0, tzinfo=timezone(timedelta(hours=8)))
+    values = {"kind": "defect", "id": entry_id, "title": title, "status": "new", "product": "billing",
+              "pm": "zhang.wei", "severity": "normal", "reporter": "sun.li", "reproducibility": "always",
+              "found_phase": "system_test", "impact_scope": "partial", "online": False, "environment": "staging",
+              "affected_versions": ["2.3.0"], "occurred_at": when, "reported_at": when}
+    path = kb / "defects" / f"{entry_id}-x.md"
+    path.write_text(render_entry("defect", Config(), values, SECTIONS), encoding="utf-8")
+    return path
+
+
+def test_fires_on_a_chinese_near_duplicate_with_the_other_entry_in_the_hint(kb_dir: Path):
+    add_new_defect(kb_dir, "DEF-0002", "导出发票金额精度丢失, 合计与明细相差 0.01 元！")
+    kb = load_dir(kb_dir)
+    assert codes(kb) == ["KB310"]
+    d = find(kb, "KB310")
+    assert d.severity is Severity.WARNING
+    assert (d.path, d.line, d.column) == ("defects/DEF-0002-x.md", 4, 1)  # the `title` key
+    assert "DEF-0001" in d.message
+    assert d.hint is not None and f"DEF-0001 in {DEFECT}" in d.hint
+
+
+def test_fires_on_an_english_near_duplicate(kb_dir: Path):
+    add_new_defect(kb_dir, "DEF-0002", "Token endpoint returns 500 instead of 429 under burst traffic")
+    add_new_defect(kb_dir, "DEF-0003", "Token endpoint returns 500 instead of 429 under burst traffic.")
+    kb = load_dir(kb_dir)
+    found = [d for d in kb.diagnostics if d.code == "KB310"]
+    # both are new: each names the other
+    assert {(d.path, d.message.split(":")[0]) for d in found} == {
+        ("defects/DEF-0002-x.md", "title nearly equals the title of DEF-0003"),
+        ("defects/DEF-0003-x.md", "title nearly equals the title of DEF-0002"),
+    }
+
+
+@pytest.mark.parametrize("title", [
+    "导出发票时税额精度丢失",  # shares words, says something else
+    "Invoice export loses cents",  # the same defect in another language is not a title match
+    "导出对账单超时",
+])
+def test_silent_on_distinct_titles(kb_dir: Path, title: str):
+    add_new_defect(kb_dir, "DEF-0002", title)
+    assert "KB310" not in codes(load_dir(kb_dir))
+
+
+def test_only_entries_of_this_change_when_known(kb_dir: Path):
+    add_new_defect(kb_dir, "DEF-0002", "导出发票金额精度丢失，合计与明细相差 0.01 元")
+    config = Config(today=load_dir(kb_dir).today)
+    changed = load(kb_dir, config, display_base=kb_dir, added={"defects/DEF-0002-x.md"})
+    assert [d.path for d in changed.diagnostics if d.code == "KB310"] == ["defects/DEF-0002-x.md"]
+    # what the change adds counts as new, whatever its status
+    elsewhere = load(kb_dir, config, display_base=kb_dir, added={DEFECT})
+    assert [d.path for d in elsewhere.diagnostics if d.code == "KB310"] == [DEFECT]
+    nothing = load(kb_dir, config, display_base=kb_dir, added=set())
+    assert "KB310" not in [d.code for d in nothing.diagnostics]
+
+
+def test_silent_on_the_sample_even_if_every_entry_were_new():
+    first = load(CONTENT, Config(), display_base=CONTENT)
+    every = load(CONTENT, Config(), display_base=CONTENT, added={e.rel_path for e in first.entries})
+    assert [d for d in every.diagnostics if d.code == "KB310"] == []
