@@ -17,7 +17,6 @@ from defectkb import __version__
 from defectkb.authoring.new import add_arguments as add_new_arguments
 from defectkb.codes import CODES, render_markdown
 from defectkb.config import ConfigError, find_config, load_config
-from defectkb.diagnostics import Report
 from defectkb.formatting import FORMATS, render
 from defectkb.knowledgebase import load_paths
 from defectkb.models import MODELS, Defect, Lesson
@@ -42,18 +41,58 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for t in targets:
         if not t.exists():
             raise UsageError(f"path not found: {t}")
-    bases, problems = load_paths(targets)
-    report = Report(diagnostics=list(problems))
-    wanted = [t.resolve() for t in targets]
-    for kb in bases:
-        report.files += len(kb.sources)
-        report.entries += len(kb.entries)
-        for d in kb.diagnostics:
-            where = Path(d.path).resolve()
-            if any(where == w or where.is_relative_to(w) for w in wanted) or kb.root in wanted:
-                report.diagnostics.append(d)
-    print(render(report, args.format, sys.stdout))
+    from defectkb.vcs.git import GitError, open_repo
+    from defectkb.vcs.review import review_change, review_paths
+
+    try:
+        if args.changed_since:
+            # The change since the merge base with the ref, checked against the whole knowledge base.
+            report, note = review_change(targets, args.changed_since)
+            print(note, file=sys.stderr)
+        else:
+            report = review_paths(targets)
+    except GitError as exc:
+        raise UsageError(str(exc)) from None
+    repo_root = None
+    if args.format == "gitlab":  # GitLab wants paths from the repository root
+        try:
+            repo_root = open_repo(Path.cwd()).root
+        except GitError:
+            repo_root = None
+    print(render(report, args.format, sys.stdout, repo_root))
     return EXIT_ERRORS if report.errors else EXIT_OK
+
+
+def cmd_renumber(args: argparse.Namespace) -> int:
+    from defectkb.vcs.git import GitError
+    from defectkb.vcs.renumber import RenumberError, renumber
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"file not found: {path}")
+    try:
+        done = renumber(path, args.onto, dry_run=args.dry_run)
+    except (GitError, RenumberError) as exc:
+        raise UsageError(str(exc)) from None
+
+    def shown(p: Path) -> str:
+        return os.path.relpath(p, Path.cwd()).replace(os.sep, "/")
+
+    where = f"here and on {done.onto}" if done.onto else "here"
+    verb = "would rename" if args.dry_run else "renamed"
+    print(f"{done.old_id} -> {done.new_id} (the next id free {where})")
+    print(f"{verb} {shown(done.old_path)} -> {shown(done.new_path)}")
+    for p in done.updated:
+        print(f"{'would update' if args.dry_run else 'updated'} references in {shown(p)} (added by this change)")
+    if done.mentions:
+        print(f"not changed: these files mention {done.old_id} but are not added by this change; "
+              f"check whether they mean {done.new_id}:")
+        for p, line in done.mentions:
+            print(f"  {shown(p)}:{line}")
+    if not args.dry_run:
+        paths = " ".join(shlex.quote(shown(p)) for p in (done.old_path, done.new_path, *done.updated))
+        print(f"next: git add -A -- {paths}")
+    return EXIT_OK
 
 
 def schema_for(kind: str | None) -> dict[str, object]:
@@ -222,7 +261,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check entries and registries; print every problem")
     p.add_argument("paths", nargs="*", help="files or folders (default: the knowledge base here)")
     p.add_argument("--format", choices=FORMATS, default="text")
+    p.add_argument("--changed-since", metavar="REF",
+                   help="only what changed since the merge base with REF (committed, staged, unstaged, "
+                        "untracked), checked against the whole knowledge base; new ids also against REF")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("renumber", help="give an entry the next free id (here and on --onto REF); rename it")
+    p.add_argument("file")
+    p.add_argument("--onto", metavar="REF",
+                   help="also keep clear of the ids on REF (default: origin's default branch, if known)")
+    p.add_argument("--dry-run", action="store_true", help="say what would change, change nothing")
+    p.set_defaults(func=cmd_renumber)
 
     p = sub.add_parser("schema", help="print the JSON Schema of entry front matter")
     p.add_argument("--kind", choices=sorted(MODELS))

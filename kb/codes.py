@@ -165,6 +165,9 @@ _CODES = [
     Code("KB503", "file-name", E, "The file name does not start with the entry's id, or the entry sits in the wrong folder.",
          "content/defects/invoice-bug.md with id DEF-0042",
          "Rename the file to `DEF-0042-<slug>.md` in the folder of its kind."),
+    Code("KB504", "id-taken-on-target", E, "An entry this change adds (or renumbers) takes an id that the target branch already gives to another entry: two pull requests picked the same next id. Checked by `kb validate --changed-since REF` against REF's tip.",
+         "this branch adds content/defects/DEF-0042-retry-storm.md; origin/main already has content/defects/DEF-0042-export-rounding.md",
+         "Renumber the entry of this change: `kb renumber content/defects/DEF-0042-retry-storm.md --onto origin/main` (renames the file, rewrites its id and the references in entries this change adds, lists any other mention), then commit. See docs/ids.md."),
     # -- registries and configuration -------------------------------------------------------
     Code("KB601", "registry", E, "A registry (people, products, tags) is invalid.",
          "people.yml: roles: [boss]",

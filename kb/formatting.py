@@ -1,15 +1,17 @@
-"""Printing diagnostics: text (like ruff), JSON, and GitHub Actions annotations."""
+"""Printing diagnostics: text (like ruff), JSON, GitHub Actions annotations, GitLab Code Quality."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from defectkb.diagnostics import Diagnostic, Report, Severity
 
-FORMATS = ("text", "json", "github")
+FORMATS = ("text", "json", "github", "gitlab")
 
 
 def use_color(stream: TextIO) -> bool:
@@ -93,9 +95,46 @@ def render_github(report: Report) -> str:
     return "\n".join(out)
 
 
-def render(report: Report, fmt: str, stream: TextIO = sys.stdout) -> str:
+# Entries that cannot be read or parsed: nothing else in them was checked.
+_CRITICAL = frozenset({"KB001", "KB002", "KB003", "KB004", "KB005", "KB006", "KB008", "KB009", "KB010", "KB013"})
+
+
+def gitlab_severity(d: Diagnostic) -> str:
+    if d.severity is Severity.WARNING:
+        return "minor"
+    return "critical" if d.code in _CRITICAL else "major"
+
+
+def render_gitlab(report: Report, repo_root: Path | None = None) -> str:
+    """A GitLab Code Quality report. GitLab matches `location.path` against the merge request's
+    files, so paths are relative to the repository root, not to where `kb` ran."""
+    out = []
+    seen: dict[str, int] = {}
+    cwd = Path.cwd()
+    for d in report.sorted():
+        path = d.path
+        if repo_root is not None and not os.path.relpath(cwd / d.path, repo_root).startswith(".."):
+            path = Path(os.path.relpath(cwd / d.path, repo_root)).as_posix()
+        # Stable across runs and line moves; the n-th identical finding in a file stays distinct.
+        key = f"{path}\0{d.code}\0{d.message}"
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            key += f"\0{seen[key]}"
+        out.append({
+            "description": f"{d.code} {d.message}" + (f" (hint: {d.hint})" if d.hint else ""),
+            "check_name": d.code,
+            "fingerprint": hashlib.sha256(key.encode("utf-8")).hexdigest(),
+            "severity": gitlab_severity(d),
+            "location": {"path": path, "lines": {"begin": d.line}},
+        })
+    return json.dumps(out, ensure_ascii=False, indent=2)
+
+
+def render(report: Report, fmt: str, stream: TextIO = sys.stdout, repo_root: Path | None = None) -> str:
     if fmt == "json":
         return render_json(report)
     if fmt == "github":
         return render_github(report)
+    if fmt == "gitlab":
+        return render_gitlab(report, repo_root)
     return render_text(report, color=use_color(stream))

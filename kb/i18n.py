@@ -118,6 +118,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "fixed_count": ("Resolved", "已解决"),
     "reported_count": ("Reported", "新报告"),
     "backlinks": ("Referenced by", "被引用"),
+    "first_added": ("First added", "首次添加"),
+    "last_updated": ("Last updated", "最后更新"),
     "not_applicable": ("n/a", "不适用"),
     "search": ("Search", "搜索"),
     "search_needs_js": ("Search needs JavaScript.", "搜索需要启用 JavaScript。"),

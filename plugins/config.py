@@ -21,3 +21,5 @@ class DefectKBConfig(Config):
     search = opt.Choice(("pagefind", "none"), default="pagefind")
     # rows per list on home, product and person pages; the full lists are the index tables
     listing_limit = opt.Type(int, default=100)
+    # first added / last updated per entry from git; by default kb.yml's `git_facts` (false)
+    git_facts = opt.Optional(opt.Type(bool))

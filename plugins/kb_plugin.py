@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import defectkb
-from defectkb.config import CONFIG_NAME, ConfigError, load_config
+from defectkb.config import CONFIG_NAME, Config, ConfigError, load_config
 from defectkb.diagnostics import Severity
 from defectkb.formatting import format_text_line
 from defectkb.knowledgebase import Entry, KnowledgeBase, load
@@ -22,6 +22,7 @@ from defectkb.site.card import entry_card
 from defectkb.site.context import SiteContext
 from defectkb.site.pages import GeneratedPage, data_files, generate
 from defectkb.site.sanitize import clean_html
+from defectkb.vcs.history import FactsUnavailable, GitFacts, git_facts
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
@@ -58,6 +59,8 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         self.kb_config_path: Path | None = None
         self.state: incremental.PreviewState | None = None
         self.processed: set[str] = set()
+        self.git_facts: dict[str, GitFacts] = {}
+        self.git_facts_warned = False  # `serve` reuses this object: warn once, not per rebuild
 
     # -- configuration and loading ----------------------------------------------------------
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -82,6 +85,8 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
                        cache=self.state.cache if self.state else None)
         self._report(self.kb)
         self.entries = {e.rel_path: e for e in self.kb.entries}
+        enabled = self.config.git_facts if self.config.git_facts is not None else kb_config.git_facts
+        self.git_facts = self._git_facts(Path(config.docs_dir), kb_config) if enabled else {}
 
         self.ctx = SiteContext(self.kb, language=language, directory_urls=config.use_directory_urls,
                                people_dir=self.config.people_dir, products_dir=self.config.products_dir,
@@ -102,6 +107,16 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
             if self.ctx.search:
                 config.nav.append({t("search"): f"{self.ctx.search_dir}/index.md"})
         return config
+
+    def _git_facts(self, content: Path, kb_config: Config) -> dict[str, GitFacts]:
+        """First added / last updated per entry from one `git log`; off, with one warning, without history."""
+        try:
+            return git_facts(content, [kb_config.defect.folder, kb_config.lesson.folder])
+        except FactsUnavailable as exc:
+            if not self.git_facts_warned:
+                self.git_facts_warned = True
+                log.warning(f"git_facts is off for this build: {exc}")
+            return {}
 
     def _report(self, kb: KnowledgeBase) -> None:
         """Print the diagnostics exactly as `kb validate` does; errors stop the build."""
@@ -182,7 +197,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
             return html
         # Only entries are indexed for search: listing pages would drown the results.
         return (f'<div data-pagefind-body><span data-pagefind-meta="title" hidden>{entry_title(entry)}</span>'
-                f"{entry_card(self.ctx, entry)}{clean_html(html)}</div>")
+                f"{entry_card(self.ctx, entry, self.git_facts.get(entry.rel_path))}{clean_html(html)}</div>")
 
     @event_priority(110)  # before the tags plugin fills its listings (priority 100)
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:

@@ -9,6 +9,7 @@ from defectkb.analytics import day, resolve_days
 from defectkb.enums import LabeledEnum
 from defectkb.knowledgebase import Entry
 from defectkb.site.context import SiteContext, esc
+from defectkb.vcs.history import GitFacts
 
 _URL = re.compile(r"^https?://", re.IGNORECASE)
 
@@ -39,7 +40,12 @@ def _row(label: str, value: str) -> str:
     return f"<dt>{esc(label)}</dt><dd>{value}</dd>" if value else ""
 
 
-def entry_card(ctx: SiteContext, entry: Entry) -> str:
+def _fact(when: date, author: str) -> str:
+    """A date and an author from git (the author name is untrusted text)."""
+    return f'<time datetime="{esc(when.isoformat())}">{esc(when.strftime("%Y-%m-%d"))}</time> · {esc(author)}'
+
+
+def entry_card(ctx: SiteContext, entry: Entry, facts: GitFacts | None = None) -> str:
     t = ctx.t
     m = entry.model
     here = entry.rel_path
@@ -115,6 +121,9 @@ def entry_card(ctx: SiteContext, entry: Entry) -> str:
     if back:
         rows.append(_row(t("backlinks"), "<br>".join(
             f"{esc(t(rel))}: {ctx.entry_link(here, e)}" for rel, e in back)))
+    if facts is not None:
+        rows.append(_row(t("first_added"), _fact(facts.first_date, facts.first_author)))
+        rows.append(_row(t("last_updated"), _fact(facts.last_date, facts.last_author)))
     if m.tags:
         rows.append(_row(t("tags"), " ".join(
             f'<a class="kb-tag" href="{esc(ctx.href(here, ctx.tag_src(tag)))}">#{esc(tag)}</a>' for tag in m.tags)))
