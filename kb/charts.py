@@ -1,87 +1,243 @@
-"""Small inline SVG charts: no JavaScript, no CDN, readable in light and dark schemes.
+"""Static SVG charts made at build time: Vega-Lite specs (Altair) rendered by vl-convert.
 
-Colours come from CSS classes (kb/assets/kb.css), so the site's palette applies.
+No JavaScript and no CDN: the SVG is inlined in the page. Text and axes use `currentColor`
+and the background is transparent, so a chart follows the light or dark scheme of the page;
+the SVG scales to the width of its box. Each chart comes with a title, a description for
+screen readers (`<title>`/`<desc>`), and its data as a table and, when given, a CSV link.
+Rendering is deterministic and cached by the hash of the spec, so identical charts cost once.
 """
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
+import json
+import re
 from collections.abc import Mapping, Sequence
 from html import escape
+from typing import Any
+
+import altair as alt
+import vl_convert
+
+WIDTH = 520  # design width in px; the SVG scales to its box (CSS width: 100%)
+HEIGHT = 200
+SEVERITY_COLORS = {"fatal": "#e53935", "serious": "#fb8c00", "normal": "#1e88e5", "minor": "#90a4ae"}
+STATUS_COLORS = {"new": "#8e24aa", "analyzing": "#8e24aa", "fixing": "#ab47bc", "testing": "#ba68c8",
+                 "verified": "#43a047", "closed": "#2e7d32", "reopened": "#e53935", "rejected": "#90a4ae",
+                 "deferred": "#78909c"}
+SERIES_COLORS = ["#1e88e5", "#fb8c00", "#43a047", "#e53935", "#8e24aa", "#00897b"]
+_GRID = "#8888"  # half-transparent grey: visible on white and on slate
+_CONFIG = {
+    "background": None,
+    "font": "sans-serif",
+    "view": {"stroke": None},
+    "title": {"color": "currentColor", "fontSize": 14, "anchor": "start", "fontWeight": "bold"},
+    "axis": {"labelColor": "currentColor", "titleColor": "currentColor", "domainColor": "currentColor",
+             "tickColor": "currentColor", "gridColor": _GRID, "labelFontSize": 12, "titleFontSize": 12},
+    "legend": {"labelColor": "currentColor", "titleColor": "currentColor", "labelFontSize": 12,
+               "titleFontSize": 12, "orient": "bottom", "direction": "horizontal"},
+    "text": {"color": "currentColor", "fontSize": 12},
+}
+_CACHE: dict[str, str] = {}  # spec hash -> SVG; also reused across preview rebuilds
+_CACHE_MAX = 4096
+stats = {"rendered": 0, "cached": 0, "seconds": 0.0}  # read by bench/bench_charts.py
 
 
 def _e(value: object) -> str:
     return escape(str(value), quote=True)
 
 
-def bar_chart(
-    columns: Sequence[tuple[str, Mapping[str, int]]],
-    series: Sequence[tuple[str, str]],
-    *,
-    title: str,
-    height: int = 160,
-) -> str:
-    """Grouped bars: one group per column (e.g. a month), one bar per series key.
+def render_svg(spec: Mapping[str, Any]) -> str:
+    """The SVG of a Vega-Lite spec, rendered once per distinct spec."""
+    import time
 
-    `series` is (key, label); bars get the class `kb-bar-<key>`.
+    key = hashlib.sha256(json.dumps(spec, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    svg = _CACHE.get(key)
+    if svg is not None:
+        stats["cached"] += 1
+        return svg
+    t0 = time.perf_counter()
+    svg = vl_convert.vegalite_to_svg(dict(spec))
+    stats["seconds"] += time.perf_counter() - t0
+    stats["rendered"] += 1
+    if len(_CACHE) >= _CACHE_MAX:
+        _CACHE.clear()
+    _CACHE[key] = svg
+    return svg
+
+
+_SVG_OPEN = re.compile(r"<svg\b[^>]*>")
+_SIZE = re.compile(r'\s(?:width|height)="[^"]*"')
+_IDS = re.compile(r'\b(id="|url\(#|href="#)(clip\d+|gradient\d+|pattern\d+)')
+
+
+def accessible(svg: str, fig_id: str, title: str, desc: str) -> str:
+    """Make the SVG scale to its box, name it for screen readers and keep its ids unique per page."""
+    m = _SVG_OPEN.search(svg)
+    if m is None:
+        return ""
+    opening = _SIZE.sub("", m.group(0))[:-1]
+    opening += (f' width="100%" role="img" aria-labelledby="{fig_id}-t {fig_id}-d" focusable="false">'
+                f'<title id="{fig_id}-t">{_e(title)}</title><desc id="{fig_id}-d">{_e(desc)}</desc>')
+    body = svg[m.end():]
+    body = _IDS.sub(lambda x: f"{x.group(1)}{fig_id}-{x.group(2)}", body)
+    return opening + body
+
+
+def to_csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    return out.getvalue()
+
+
+def data_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    head = "".join(f'<th scope="col">{_e(h)}</th>' for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{'—' if v is None else _e(v)}</td>" for v in row) + "</tr>"
+                   for row in rows)
+    return (f'<div class="kb-table-wrap"><table class="kb-data-table"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")
+
+
+def figure(chart: alt.TopLevelMixin | Mapping[str, Any], *, fig_id: str, title: str, desc: str,
+           header: Sequence[str], rows: Sequence[Sequence[object]], data_label: str = "Data",
+           csv_href: str | None = None, definition: str = "") -> str:
+    """A chart as a <figure>: the SVG, a caption (definition) and the data in a <details> table."""
+    spec = chart if isinstance(chart, Mapping) else chart.to_dict(validate=False)
+    svg = accessible(render_svg(spec), fig_id, title, desc)
+    csv_link = f' · <a href="{_e(csv_href)}" download>CSV</a>' if csv_href else ""
+    caption = f'<figcaption class="kb-chart-caption">{definition}</figcaption>' if definition else ""
+    return (f'<figure class="kb-figure" id="{fig_id}"><div class="kb-chart">{svg}</div>{caption}'
+            f'<details class="kb-chart-data"><summary>{_e(data_label)}</summary>{data_table(header, rows)}'
+            f"{csv_link}</details></figure>")
+
+
+# -- chart builders: plain rows in, an Altair chart out ------------------------------------
+
+
+def _base(rows: list[dict[str, Any]], title: str) -> alt.Chart:
+    return alt.Chart(alt.Data(values=rows)).properties(title=title, width=WIDTH, height=HEIGHT)
+
+
+def _scale(domain: Sequence[str], colors: Mapping[str, str] | None = None) -> alt.Scale:
+    rng = [(colors or {}).get(k, SERIES_COLORS[i % len(SERIES_COLORS)]) for i, k in enumerate(domain)]
+    return alt.Scale(domain=list(domain), range=rng)
+
+
+def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    spec = chart.to_dict(validate=False)
+    spec["config"] = _CONFIG
+    spec.pop("$schema", None)
+    return spec
+
+
+def stacked_columns(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: str,
+                    color_title: str, color_domain: Sequence[tuple[str, str]],
+                    colors: Mapping[str, str] | None = None, offset_title: str | None = None,
+                    offset_domain: Sequence[str] | None = None) -> dict[str, Any]:
+    """Columns per x (a month), stacked by a colour (`key`), optionally side by side by `offset`.
+
+    rows: {"x", "key", "n"[, "offset"]}; color_domain: (key, label) in stacking order.
     """
-    if not columns:
-        return ""
-    peak = max([1, *(values.get(key, 0) for _, values in columns for key, _ in series)])
-    group_w = max(14, 10 * len(series) + 6)
-    bar_w = (group_w - 6) / len(series)
-    left, bottom, top = 28, 22, 8
-    width = left + group_w * len(columns) + 4
-    plot_h = height - bottom - top
-    parts = [
-        f'<svg class="kb-chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'aria-label="{_e(title)}" preserveAspectRatio="xMinYMin meet">',
-        f"<title>{_e(title)}</title>",
-    ]
-    for tick in sorted({0, peak // 2, peak}):
-        y = top + plot_h - plot_h * tick / peak
-        parts.append(f'<line class="kb-grid" x1="{left}" x2="{width}" y1="{y:.1f}" y2="{y:.1f}"/>')
-        parts.append(f'<text class="kb-axis" x="{left - 4}" y="{y + 3:.1f}" text-anchor="end">{tick}</text>')
-    every = max(1, len(columns) // 12)  # label at most ~12 columns
-    for i, (label, values) in enumerate(columns):
-        x0 = left + i * group_w + 3
-        for j, (key, name) in enumerate(series):
-            value = values.get(key, 0)
-            h = plot_h * value / peak
-            x = x0 + j * bar_w
-            y = top + plot_h - h
-            parts.append(
-                f'<rect class="kb-bar kb-bar-{_e(key)}" x="{x:.1f}" y="{y:.1f}" width="{bar_w - 1:.1f}" '
-                f'height="{h:.1f}"><title>{_e(label)} · {_e(name)}: {value}</title></rect>'
-            )
-        if i % every == 0:
-            parts.append(
-                f'<text class="kb-axis" x="{x0 + (group_w - 6) / 2:.1f}" y="{height - 6}" '
-                f'text-anchor="middle">{_e(label)}</text>'
-            )
-    parts.append("</svg>")
-    legend = "".join(
-        f'<span class="kb-legend-item"><span class="kb-swatch kb-bar-{_e(key)}"></span>{_e(name)}</span>'
-        for key, name in series
-    )
-    return f'<figure class="kb-figure">{"".join(parts)}<figcaption class="kb-legend">{legend}</figcaption></figure>'
+    labels = {k: v for k, v in color_domain}
+    data = [{**r, "label": labels.get(r["key"], r["key"])} for r in rows]
+    keys = [k for k, _ in color_domain]
+    enc: dict[str, Any] = {
+        "x": alt.X("x:O", title=x_title, axis=alt.Axis(labelAngle=-45, labelOverlap=True)),
+        "y": alt.Y("sum(n):Q", title=y_title, axis=alt.Axis(tickMinStep=1)),
+        "color": alt.Color("label:N", title=color_title,
+                           scale=_scale([labels[k] for k in keys], {labels[k]: (colors or {}).get(k, "")
+                                                                    for k in keys if (colors or {}).get(k)})),
+        "order": alt.Order("rank:Q"),
+        "tooltip": [alt.Tooltip("x:O"), alt.Tooltip("label:N"), alt.Tooltip("n:Q")],
+    }
+    rank = {k: i for i, k in enumerate(keys)}
+    for d in data:
+        d["rank"] = rank.get(d["key"], 99)
+    chart = _base(data, title).mark_bar()
+    if offset_domain:
+        enc["xOffset"] = alt.XOffset("offset:N", title=offset_title, sort=list(offset_domain))
+        fade = alt.Scale(domain=list(offset_domain), range=[1.0, 0.55][:len(offset_domain)])
+        enc["opacity"] = alt.Opacity("offset:N", title=offset_title, sort=list(offset_domain), scale=fade)
+    return _spec(chart.encode(**enc))
 
 
-def share_bar(parts: Sequence[tuple[str, str, int]], *, title: str) -> str:
-    """One horizontal stacked bar of shares: (key, label, count)."""
-    total = sum(count for _, _, count in parts)
-    if not total:
-        return ""
-    spans = []
-    for key, label, count in parts:
-        if count:
-            pct = 100 * count / total
-            spans.append(
-                f'<span class="kb-share kb-bar-{_e(key)}" style="width:{pct:.2f}%" '
-                f'title="{_e(label)}: {count}"></span>'
-            )
-    legend = "".join(
-        f'<span class="kb-legend-item"><span class="kb-swatch kb-bar-{_e(key)}"></span>{_e(label)} {count}</span>'
-        for key, label, count in parts if count
+def lines(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: str, series_title: str,
+          series: Sequence[str], percent: bool = False) -> dict[str, Any]:
+    """One line per series over x. rows: {"x", "series", "y"}."""
+    fmt = ".0%" if percent else "~s"
+    chart = _base(rows, title).mark_line(point=True).encode(
+        x=alt.X("x:O", title=x_title, axis=alt.Axis(labelAngle=-45, labelOverlap=True)),
+        y=alt.Y("y:Q", title=y_title, axis=alt.Axis(format=fmt)),
+        color=alt.Color("series:N", title=series_title, scale=_scale(series),
+                        legend=alt.Legend() if len(series) > 1 else None),
+        tooltip=[alt.Tooltip("x:O"), alt.Tooltip("series:N"), alt.Tooltip("y:Q", format=".2f")],
     )
-    return (f'<div class="kb-sharebar" role="img" aria-label="{_e(title)}">{"".join(spans)}</div>'
-            f'<div class="kb-legend">{legend}</div>')
+    return _spec(chart)
+
+
+def pareto(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: str,
+           cumulative_title: str) -> dict[str, Any]:
+    """Bars in descending order with the cumulative share as a line on a second axis.
+
+    rows: {"label", "n", "cum"} already sorted.
+    """
+    order = [r["label"] for r in rows]
+    base = alt.Chart(alt.Data(values=rows)).encode(
+        x=alt.X("label:N", title=x_title, sort=order, axis=alt.Axis(labelAngle=-40, labelLimit=120)))
+    bars = base.mark_bar(color=SERIES_COLORS[0]).encode(
+        y=alt.Y("n:Q", title=y_title, axis=alt.Axis(tickMinStep=1)))
+    line = base.mark_line(color=SERIES_COLORS[1], point=alt.OverlayMarkDef(color=SERIES_COLORS[1])).encode(
+        y=alt.Y("cum:Q", title=cumulative_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")))
+    chart = alt.layer(bars, line).resolve_scale(y="independent").properties(title=title, width=WIDTH,
+                                                                           height=HEIGHT)
+    return _spec(chart)
+
+
+def heatmap(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: str,
+            x_order: Sequence[str], y_order: Sequence[str], n_title: str) -> dict[str, Any]:
+    """A count matrix with the numbers written in the cells. rows: {"x", "y", "n"}."""
+    base = alt.Chart(alt.Data(values=rows)).encode(
+        x=alt.X("x:N", title=x_title, sort=list(x_order), axis=alt.Axis(labelAngle=-30, labelLimit=110)),
+        y=alt.Y("y:N", title=y_title, sort=list(y_order)))
+    cells = base.mark_rect().encode(color=alt.Color("n:Q", title=n_title, scale=alt.Scale(scheme="oranges"),
+                                                    legend=None))
+    text = base.mark_text(fontSize=12, fontWeight="bold", color="#111").encode(text="n:Q")
+    chart = alt.layer(cells, text).properties(title=title, width=WIDTH * 0.75,
+                                              height=22 * max(1, len(y_order)))
+    return _spec(chart)
+
+
+def grouped_bars(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: str,
+                 series_title: str, series: Sequence[str], x_order: Sequence[str]) -> dict[str, Any]:
+    """Bars per category, side by side per series. rows: {"x", "series", "y"}."""
+    chart = _base(rows, title).mark_bar().encode(
+        x=alt.X("x:N", title=x_title, sort=list(x_order), axis=alt.Axis(labelAngle=0, labelLimit=110)),
+        xOffset=alt.XOffset("series:N", sort=list(series)),
+        y=alt.Y("y:Q", title=y_title),
+        color=alt.Color("series:N", title=series_title, scale=_scale(series)),
+        tooltip=[alt.Tooltip("x:N"), alt.Tooltip("series:N"), alt.Tooltip("y:Q", format=".1f")],
+    )
+    return _spec(chart)
+
+
+def share_bars(rows: list[dict[str, Any]], *, title: str, y_title: str, x_title: str,
+               color_domain: Sequence[tuple[str, str]], colors: Mapping[str, str]) -> dict[str, Any]:
+    """Horizontal bars of counts, one row per group, stacked by key. rows: {"group", "key", "n"}."""
+    labels = dict(color_domain)
+    rank = {k: i for i, (k, _) in enumerate(color_domain)}
+    data = [{**r, "label": labels.get(r["key"], r["key"]), "rank": rank.get(r["key"], 99)} for r in rows if r["n"]]
+    groups = list(dict.fromkeys(r["group"] for r in rows))
+    used = [k for k, _ in color_domain if any(d["key"] == k for d in data)]
+    chart = alt.Chart(alt.Data(values=data)).mark_bar().encode(
+        y=alt.Y("group:N", title=y_title, sort=groups),
+        x=alt.X("sum(n):Q", title=x_title, axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color("label:N", title=None, scale=alt.Scale(domain=[labels[k] for k in used],
+                                                               range=[colors.get(k, "#888") for k in used])),
+        order=alt.Order("rank:Q"),
+        tooltip=[alt.Tooltip("group:N"), alt.Tooltip("label:N"), alt.Tooltip("n:Q")],
+    ).properties(title=title, width=WIDTH, height=26 * len(groups))
+    return _spec(chart)

@@ -19,6 +19,7 @@ from defectkb.diagnostics import Severity
 from defectkb.formatting import format_text_line
 from defectkb.knowledgebase import Entry, KnowledgeBase, load
 from defectkb.site.card import entry_card
+from defectkb.site.chrome import page_chrome
 from defectkb.site.context import SiteContext
 from defectkb.site.pages import GeneratedPage, data_files, generate
 from defectkb.site.sanitize import clean_html
@@ -91,7 +92,10 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         self.ctx = SiteContext(self.kb, language=language, directory_urls=config.use_directory_urls,
                                people_dir=self.config.people_dir, products_dir=self.config.products_dir,
                                tags_dir=self.config.tags_dir, search=self.config.search == "pagefind",
-                               listing_limit=self.config.listing_limit, assets_dir=ASSET_URI)
+                               listing_limit=self.config.listing_limit, assets_dir=ASSET_URI,
+                               site_url=config.site_url or None, site_name=config.site_name or "")
+        if not config.site_url:
+            log.info("defectkb: no `site_url` in mkdocs.yml, so no Atom feeds (they need absolute links)")
         config.extra_css.append(f"{ASSET_URI}/kb.css")
         config.extra_javascript.append(f"{ASSET_URI}/kb.js")
         if self.config.nav and config.nav is None:
@@ -103,6 +107,8 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
                 {t("products"): f"{self.config.products_dir}/index.md"},
                 {t("tags"): f"{self.config.tags_dir}/index.md"},
                 {t("people"): f"{self.config.people_dir}/index.md"},
+                {t("insights"): self.ctx.insights_src()},
+                {t("digests"): self.ctx.digest_src()},
             ]
             if self.ctx.search:
                 config.nav.append({t("search"): f"{self.ctx.search_dir}/index.md"})
@@ -206,6 +212,12 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         if self.state is not None:
             incremental.feed_tags_plugin(config, files, self.processed, self.entries, entry_meta)
         return env
+
+    def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
+        """Feed links in the head and the search box in the header: HTML the theme has no slot for."""
+        if self.ctx is None:
+            return output
+        return page_chrome(self.ctx, page.file.src_uri, output)
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         if self.ctx is None or not self.ctx.search:

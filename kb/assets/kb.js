@@ -304,11 +304,88 @@
       fetch(src).then(function (r) { return r.json(); }).then(function (data) { setup(table, data); })
         .catch(function () { setup(table, null); });  // the server-rendered rows still work
     });
+    headerSearch();
     var search = document.getElementById("kb-search");
     if (search && !search.getAttribute("data-kb-init")) {
       search.setAttribute("data-kb-init", "1");
       loadSearch(search);
     }
+  }
+
+  // The header search box: `/` or `s` focuses it; results appear below it as you type
+  // (Pagefind's JS API, loaded on first use); Enter opens the full search page.
+  var pagefind = null;
+  function getPagefind(bundle) {
+    if (!pagefind) {
+      var url = new URL(bundle + "pagefind.js", document.baseURI).href;
+      var root = new URL(bundle + "../", document.baseURI).pathname;
+      pagefind = import(url).then(function (pf) {
+        return Promise.resolve(pf.options({ baseUrl: root })).then(function () { return pf; });
+      });
+    }
+    return pagefind;
+  }
+  function headerSearch() {
+    var form = document.querySelector("form.kb-header-search");
+    if (!form || form.getAttribute("data-kb-init")) return;
+    form.setAttribute("data-kb-init", "1");
+    var input = form.querySelector("input");
+    var box = form.querySelector(".kb-header-results");
+    var bundle = form.getAttribute("data-bundle");
+    var serial = 0;
+    function hide() { box.hidden = true; input.setAttribute("aria-expanded", "false"); }
+    function show(results, query) {
+      box.textContent = "";
+      results.forEach(function (r) {
+        var a = el("a");
+        a.href = r.url;
+        a.setAttribute("role", "option");
+        a.appendChild(el("strong", null, (r.meta && r.meta.title) || r.url));
+        var ex = el("span");
+        ex.innerHTML = (r.excerpt || "").replace(/<(?!\/?mark>)[^>]*>/g, "");  // only Pagefind's <mark>
+        a.appendChild(ex);
+        box.appendChild(a);
+      });
+      var all = el("a", "kb-header-results__all");
+      all.href = form.getAttribute("action") + "?q=" + encodeURIComponent(query);
+      all.textContent = results.length ? "→ " + input.getAttribute("aria-label") + ": " + query : "0 · " + query;
+      box.appendChild(all);
+      box.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+    }
+    input.addEventListener("input", function () {
+      var query = input.value.trim();
+      var mine = ++serial;
+      if (!query) { hide(); return; }
+      getPagefind(bundle).then(function (pf) { return pf.debouncedSearch(query, {}, 150); })
+        .then(function (search) {
+          if (!search || mine !== serial) return null;
+          return Promise.all(search.results.slice(0, 8).map(function (r) { return r.data(); }));
+        })
+        .then(function (results) { if (results && mine === serial) show(results, query); })
+        .catch(function () { hide(); });
+    });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { input.value = ""; hide(); input.blur(); }
+      if (event.key === "ArrowDown" && !box.hidden && box.firstChild) { event.preventDefault(); box.firstChild.focus(); }
+    });
+    box.addEventListener("keydown", function (event) {
+      var links = Array.prototype.slice.call(box.querySelectorAll("a"));
+      var i = links.indexOf(document.activeElement);
+      if (event.key === "ArrowDown" && i < links.length - 1) { event.preventDefault(); links[i + 1].focus(); }
+      if (event.key === "ArrowUp") { event.preventDefault(); (i > 0 ? links[i - 1] : input).focus(); }
+      if (event.key === "Escape") { hide(); input.focus(); }
+    });
+    document.addEventListener("click", function (event) { if (!form.contains(event.target)) hide(); });
+    document.addEventListener("keydown", function (event) {
+      if ((event.key !== "/" && event.key !== "s") || event.ctrlKey || event.metaKey || event.altKey) return;
+      var target = event.target;
+      var tag = target && target.tagName;
+      if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable)) return;
+      event.preventDefault();
+      input.focus();
+      input.select();
+    });
   }
 
   function loadSearch(box) {

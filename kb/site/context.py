@@ -10,6 +10,10 @@ from html import escape
 
 from defectkb.analytics import PersonStats, Summary, people_stats, summary
 from defectkb.i18n import Labels
+from defectkb.insights.digests import Digest
+from defectkb.insights.digests import build as build_digests
+from defectkb.insights.figures import AllFigures, compute
+from defectkb.insights.reading import ReadingList, reading_lists
 from defectkb.knowledgebase import Entry, KnowledgeBase
 
 
@@ -43,6 +47,13 @@ class SiteContext:
     search_dir: str = "search"
     search: bool = True  # a Pagefind search page
     listing_limit: int = 100  # rows per list on product, person and home pages; the rest via the index
+    insights_dir: str = "insights"
+    digests_dir: str = "digests"
+    site_url: str | None = None  # absolute base of feed links; no feeds without it
+    site_name: str = ""
+    feeds_dir: str = "feeds"
+    # files the pages refer to besides themselves (chart CSVs), filled while pages are generated
+    extra_files: dict[str, str] = field(default_factory=dict, repr=False)
     _prefixes: dict[str, str] = field(default_factory=dict, repr=False)
     row_cache: dict[tuple[str, str, str], str] = field(default_factory=dict, repr=False)
 
@@ -57,6 +68,22 @@ class SiteContext:
     @cached_property
     def summary(self) -> Summary:
         return summary(self.kb)
+
+    @cached_property
+    def pm_ids(self) -> frozenset[str]:
+        return frozenset(self.kb.registry.pms())
+
+    @cached_property
+    def figures(self) -> AllFigures:
+        return compute(self.kb)
+
+    @cached_property
+    def digests(self) -> dict[str, list[Digest]]:
+        return build_digests(self.kb)
+
+    @cached_property
+    def reading(self) -> dict[str, ReadingList]:
+        return reading_lists(self.kb)
 
     @cached_property
     def backlinks(self) -> dict[str, list[tuple[str, Entry]]]:
@@ -105,6 +132,28 @@ class SiteContext:
 
     def tag_src(self, tag: str) -> str:
         return f"{self.tags_dir}/{tag}/index.md"
+
+    def insights_src(self, kind: str = "all", key: str = "") -> str:
+        if kind == "all":
+            return f"{self.insights_dir}/index.md"
+        folder = "products" if kind == "product" else "departments"
+        return f"{self.insights_dir}/{folder}/{key}/index.md"
+
+    def digest_src(self, key: str | None = None) -> str:
+        return f"{self.digests_dir}/{key}/index.md" if key else f"{self.digests_dir}/index.md"
+
+    def feed_path(self, kind: str = "all", key: str = "") -> str:
+        """Where a feed lives in the site: feeds/all.xml, feeds/products/<key>.xml, feeds/people/<id>.xml."""
+        return f"{self.feeds_dir}/all.xml" if kind == "all" else f"{self.feeds_dir}/{kind}/{key}.xml"
+
+    def absolute(self, path: str) -> str:
+        """An absolute URL from `site_url` and a site path (no leading slash)."""
+        assert self.site_url is not None
+        return self.site_url.rstrip("/") + "/" + path
+
+    def file_href(self, from_src: str, path: str) -> str:
+        """A relative link from a page to a non-page file of the site (a CSV, a feed)."""
+        return self.href(from_src, "index.md").removeprefix("./") + path
 
     # -- names -----------------------------------------------------------------------------
     def person_name(self, pid: str | None) -> str:

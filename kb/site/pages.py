@@ -12,11 +12,20 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from defectkb.analytics import PersonStats, entry_date, is_open, median, month, percentile
-from defectkb.charts import bar_chart, share_bar
-from defectkb.enums import DefectStatus, Role, Severity
+from defectkb.enums import Role
+from defectkb.ingest.export import api_files
 from defectkb.knowledgebase import Entry
 from defectkb.site.card import fmt_time
 from defectkb.site.context import SiteContext, esc
+from defectkb.site.digests import digest_pages
+from defectkb.site.insights import (
+    activity_chart,
+    insight_files,
+    insight_sources,
+    insights_page,
+    mix_chart,
+    reading_list,
+)
 from defectkb.site.tables import entries_json, entry_table
 
 PAGE_ROWS = 100  # rows in the HTML of an index page; the browser pages through the rest
@@ -59,13 +68,35 @@ def generate(ctx: SiteContext) -> Iterator[GeneratedPage]:
     yield from product_pages(ctx)
     yield from tag_pages(ctx)
     yield from people_pages(ctx)
+    yield from insight_pages(ctx)
     if ctx.search:
         yield search_page(ctx)
 
 
 def data_files(ctx: SiteContext) -> dict[str, str]:
     """Non-page files the generated pages load: the rows of the index tables."""
-    return {data_src(ctx, kind): entries_json(ctx, kind) for kind in ("defect", "lesson")}
+    files = {data_src(ctx, kind): entries_json(ctx, kind) for kind in ("defect", "lesson")}
+    files.update(insight_files(ctx))
+    # api/entries.json (+ one file per kind): the documented, versioned data of the site (docs/api.md)
+    files.update(api_files(ctx.kb, lambda e: ctx.url(e.rel_path)))
+    return files
+
+
+def insight_pages(ctx: SiteContext) -> Iterator[GeneratedPage]:
+    """Insights per scope, then the digests; their charts' CSV files land in ctx.extra_files."""
+    for figures in insight_sources(ctx):
+        src, title, html = insights_page(ctx, figures)
+        yield GeneratedPage(src, title, html, search=False)
+    for src, title, html in digest_pages(ctx):
+        yield GeneratedPage(src, title, html, search=False)
+
+
+def feed_link(ctx: SiteContext, here: str, kind: str = "all", key: str = "") -> str:
+    """A visible link to a feed (the page head links it too); nothing when feeds are off."""
+    if not ctx.site_url:
+        return ""
+    return (f'<p class="kb-feed-link"><a href="{esc(ctx.file_href(here, ctx.feed_path(kind, key)))}" '
+            f'type="application/atom+xml">{esc(ctx.t("feed"))}</a></p>')
 
 
 def search_page(ctx: SiteContext) -> GeneratedPage:
@@ -86,23 +117,27 @@ def home(ctx: SiteContext) -> GeneratedPage:
         _figure("p90_resolve", t("p90_resolve"), f"{_days(s.p90_resolve_days)} {esc(t('days'))}"),
         _figure("escape_rate", t("escape_rate"), _pct(s.escape_rate)),
     ])
-    sev = share_bar([(sv.value, t.enum(sv), s.by_severity.get(sv.value, 0)) for sv in Severity],
-                    title=t("by_severity"))
-    status = share_bar([(st.value, t.enum(st), s.by_status.get(st.value, 0)) for st in DefectStatus],
-                       title=t("by_status"))
+    reading = "".join(
+        f'<details class="kb-reading-product"{" open" if i == 0 else ""}><summary>{esc(ctx.product_name(key))}'
+        f"</summary>{reading_list(ctx, here, key, size=3, heading_level=3)}</details>"
+        for i, key in enumerate(k for k in ctx.kb.registry.products if reading_list(ctx, here, k)))
     html = [
         f'<div class="kb-figs" id="kb-summary">{figs}</div>',
-        f'<h2 id="by-severity">{esc(t("by_severity"))}</h2>{sev}',
-        f'<h2 id="by-status">{esc(t("by_status"))}</h2>{status}',
+        f'<h2 id="by-severity">{esc(t("fig_mix"))}</h2>',
+        mix_chart(ctx, here, dict(s.by_severity), dict(s.by_status)),
+        f'<p class="kb-links"><a href="{esc(ctx.href(here, ctx.insights_src()))}">{esc(t("insights"))} →</a> · '
+        f'<a href="{esc(ctx.href(here, ctx.digest_src()))}">{esc(t("digests"))} →</a></p>',
         f'<h2 id="open-severe">{esc(t("open_severe"))}</h2>',
         entry_table(ctx, here, s.open_severe, table_id="kb-open-severe", filters=False, limit=ctx.listing_limit,
                     more=_more(ctx, here, "severity=serious")),
         f'<h2 id="latest">{esc(t("latest"))}</h2>',
         entry_table(ctx, here, s.latest, table_id="kb-latest", filters=False, kinds="mixed"),
+        f'<h2 id="reading-list">{esc(t("reading_list"))}</h2>{reading}' if reading else "",
         f'<p class="kb-links"><a class="md-button md-button--primary" href="{esc(ctx.href(here, "defects/index.md"))}">'
         f'{esc(t("all_defects"))}</a> <a class="md-button" href="{esc(ctx.href(here, "lessons/index.md"))}">'
         f'{esc(t("all_lessons"))}</a></p>',
     ]
+    html.append(feed_link(ctx, here))
     return GeneratedPage("index.md", t("home"), "".join(html), hide=["toc"])
 
 
@@ -171,10 +206,15 @@ def product_pages(ctx: SiteContext) -> Iterator[GeneratedPage]:
             f"<p><strong>{esc(t('pms'))}:</strong> {', '.join(ctx.person_link(src, p) for p in product.pms)}</p>",
             f'<h2 id="components">{esc(t("components"))}</h2><ul class="kb-components">{"".join(comps)}</ul>'
             if comps else "",
+            f'<p class="kb-links"><a href="{esc(ctx.href(src, ctx.insights_src("product", key)))}">'
+            f'{esc(t("insights"))} →</a></p>',
+            (f'<h2 id="reading-list">{esc(t("reading_list"))}</h2>' + rl) if (rl := reading_list(
+                ctx, src, key, heading_level=3)) else "",
             f'<h2 id="entries">{esc(t("defects"))} · {esc(t("lessons"))}</h2>',
             entry_table(ctx, src, entries, table_id=f"kb-product-{key}", kinds="mixed", limit=ctx.listing_limit,
                         more=_more(ctx, src, f"product={key}")),
         ]
+        html.append(feed_link(ctx, src, "products", key))
         yield GeneratedPage(src, product.name, "".join(html))
         for ckey, comp in product.components.items():
             csrc = ctx.product_src(key, ckey)
@@ -307,11 +347,8 @@ def person_page(ctx: SiteContext, pid: str, kb_median: float | None) -> Generate
         _figure("written", t("written"), str(len(s.written))),
         _figure("actions_open", t("actions_open"), f"{s.actions_open}{overdue}"),
     ])
-    sev = s.severity_mix()
-    status = s.status_mix()
     months = _months(s, ctx.kb.today)
-    chart = bar_chart(months, [("reported", t("reported_count")), ("resolved", t("fixed_count")),
-                               ("lessons", t("lessons_written"))], title=t("activity")) if months else ""
+    chart = activity_chart(ctx, [(m, dict(c)) for m, c in months]) if months else ""
     sections = [
         _h1(person.name),
         f'<p class="kb-person-info">{info}</p>' if info else "",
@@ -319,10 +356,8 @@ def person_page(ctx: SiteContext, pid: str, kb_median: float | None) -> Generate
     ]
     if s.owned_defects:
         sections += [
-            f'<h2 id="by-severity">{esc(t("by_severity"))}</h2>',
-            share_bar([(v.value, t.enum(v), sev.get(v.value, 0)) for v in Severity], title=t("by_severity")),
-            f'<h2 id="by-status">{esc(t("by_status"))}</h2>',
-            share_bar([(v.value, t.enum(v), status.get(v.value, 0)) for v in DefectStatus], title=t("by_status")),
+            f'<h2 id="by-severity">{esc(t("fig_mix"))}</h2>',
+            mix_chart(ctx, src, dict(s.severity_mix()), dict(s.status_mix())),
         ]
     if chart:
         sections += [f'<h2 id="activity">{esc(t("activity"))}</h2>', chart]
@@ -340,6 +375,8 @@ def person_page(ctx: SiteContext, pid: str, kb_median: float | None) -> Generate
             sections.append(entry_table(ctx, src, entries, table_id=f"kb-person-{key}", filters=False,
                                         kinds=kinds, limit=ctx.listing_limit, more=_more(ctx, src, query)))
     sections.append(_definitions(ctx))
+    if Role.pm in person.roles:
+        sections.append(feed_link(ctx, src, "people", pid))
     return GeneratedPage(src, person.name, "".join(sections))
 
 

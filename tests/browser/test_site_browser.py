@@ -102,9 +102,10 @@ def test_people_overview_sorts(page, site_url):
 def test_pm_page_shows_figures_and_chart(page, site_url):
     page.goto(site_url + "people/zhang.wei/")
     assert page.locator("#kb-person-figures .kb-fig").count() == 8
-    chart = page.locator("svg.kb-chart")
+    chart = page.locator("#fig-activity svg")
     assert chart.is_visible()
-    assert page.locator("svg.kb-chart rect.kb-bar").count() > 0
+    assert page.locator("#fig-activity svg path").count() > 0
+    assert page.locator("#fig-activity svg title").text_content()
     box = chart.bounding_box()
     assert box and box["width"] > 200 and box["height"] > 50
 

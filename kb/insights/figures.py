@@ -1,0 +1,329 @@
+"""Trend figures for the insights pages, the API and `kb stats`, from one pass over the entries.
+
+A scope is the whole knowledge base, one product or one department. Every entry is added to
+the few scopes it belongs to (its product(s), the departments of the people on it), so the
+work is linear in the number of entries. Definitions of every figure are in kb.i18n and
+docs/insights.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from defectkb.analytics import day, median, month, percentile, resolve_days
+from defectkb.enums import OPEN_DEFECT_STATUSES, ActionStatus, DefectStatus, Severity
+from defectkb.knowledgebase import Entry, KnowledgeBase
+
+SEVERE = frozenset({Severity.fatal, Severity.serious})
+MAX_MONTHS = 60  # monthly series show at most the last five years
+UNCLASSIFIED = "unclassified"
+
+
+def slug(name: str) -> str:
+    """A URL segment for a free-text name (a department): lower case, words joined by `-`."""
+    text = re.sub(r"[^\w]+", "-", name.strip().lower()).strip("-")
+    return text or "unnamed"
+
+
+def months_between(first: str, last: str) -> list[str]:
+    y, m = int(first[:4]), int(first[5:7])
+    out = []
+    while (key := f"{y:04d}-{m:02d}") <= last:
+        out.append(key)
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def end_day(entry: Entry) -> date | None:
+    """When a defect left the backlog: resolved or closed; None while it is open."""
+    m = entry.model
+    if m.status in OPEN_DEFECT_STATUSES:
+        return None
+    when = m.resolved_at or m.closed_at or m.reported_at
+    return day(when)
+
+
+def needs_lesson(entry: Entry) -> bool:
+    """Serious/fatal or production defects, rejected ones aside: a lesson is expected for them."""
+    m = entry.model
+    return (m.severity in SEVERE or m.online) and m.status is not DefectStatus.rejected
+
+
+def dist(values: list[float]) -> dict[str, Any]:
+    """Count, median and p90 (nearest rank) of durations in days, rounded for display."""
+    med, p90 = median(values), percentile(values, 90)
+    return {"n": len(values), "median": None if med is None else round(med, 2),
+            "p90": None if p90 is None else round(p90, 2)}
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    kind: str  # all, product or department
+    key: str  # "" for all; product key; department slug
+    name: str
+
+    @property
+    def id(self) -> str:
+        return "all" if self.kind == "all" else f"{self.kind}:{self.key}"
+
+
+@dataclass
+class _Acc:
+    """What a scope collects while the entries stream past."""
+
+    defects: int = 0
+    lessons: int = 0
+    open: int = 0
+    reopened: int = 0
+    reported: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    resolved: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    backlog_delta: Counter[str] = field(default_factory=Counter)
+    types: Counter[str] = field(default_factory=Counter)
+    causes: Counter[str] = field(default_factory=Counter)
+    phases: Counter[tuple[str, str]] = field(default_factory=Counter)
+    times_severity: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    times_product: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    times_month: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    times: list[float] = field(default_factory=list)
+    online: Counter[str] = field(default_factory=Counter)
+    lesson_months: Counter[str] = field(default_factory=Counter)
+    actions: Counter[str] = field(default_factory=Counter)
+    coverage_needed: int = 0
+    uncovered: list[str] = field(default_factory=list)
+
+    def add_defect(self, e: Entry, linked: bool) -> None:
+        m = e.model
+        self.defects += 1
+        sev = m.severity.value
+        reported = month(day(m.reported_at))
+        self.reported[reported][sev] += 1
+        self.backlog_delta[reported] += 1
+        end = end_day(e)
+        if end is None:
+            self.open += 1
+        else:
+            self.backlog_delta[month(end)] -= 1
+        if m.reopen_count > 0:
+            self.reopened += 1
+        if m.online:
+            self.online[reported] += 1
+        self.types[m.defect_type.value if m.defect_type else UNCLASSIFIED] += 1
+        if m.injected_phase is not None:
+            self.phases[(m.found_phase.value, m.injected_phase.value)] += 1
+        if (t := resolve_days(e)) is not None:
+            resolved = month(day(m.resolved_at))
+            self.resolved[resolved][sev] += 1
+            self.times.append(t)
+            self.times_severity[sev].append(t)
+            self.times_product[m.product].append(t)
+            self.times_month[resolved].append(t)
+        if needs_lesson(e):
+            self.coverage_needed += 1
+            if not linked:
+                self.uncovered.append(e.id)
+
+    def add_lesson(self, e: Entry, today: date) -> None:
+        m = e.model
+        self.lessons += 1
+        self.causes[m.cause_category.value] += 1
+        self.lesson_months[month(day(m.created_at))] += 1
+        for item in m.action_items:
+            if item.status is ActionStatus.done:
+                self.actions["done"] += 1
+            elif item.status is ActionStatus.wont_do:
+                self.actions["wont_do"] += 1
+            else:
+                self.actions["open"] += 1
+                if day(item.due) < today:
+                    self.actions["overdue"] += 1
+
+    def result(self, scope: Scope, today: date) -> Figures:
+        active = [*self.reported, *self.resolved, *self.lesson_months]
+        months = months_between(min(active), month(today))[-MAX_MONTHS:] if active else []
+        backlog: dict[str, int] = {}
+        running = sum(n for k, n in self.backlog_delta.items() if months and k < months[0])
+        for key in months:
+            running += self.backlog_delta.get(key, 0)
+            backlog[key] = running
+        covered = self.coverage_needed - len(self.uncovered)
+        return Figures(
+            scope=scope, today=today, months=months, defects=self.defects, lessons=self.lessons,
+            open=self.open, reopened=self.reopened,
+            reported={k: dict(self.reported[k]) for k in months if k in self.reported},
+            resolved={k: dict(self.resolved[k]) for k in months if k in self.resolved},
+            backlog=backlog,
+            defect_types=pareto(self.types, exclude=UNCLASSIFIED),
+            unclassified=self.types.get(UNCLASSIFIED, 0),
+            causes=pareto(self.causes),
+            phases=dict(sorted(self.phases.items())),
+            resolve_all=dist(self.times),
+            resolve_by_severity={s.value: dist(self.times_severity[s.value]) for s in Severity
+                                 if s.value in self.times_severity},
+            resolve_by_product={p: dist(v) for p, v in sorted(self.times_product.items())},
+            resolve_by_month={k: dist(self.times_month[k]) for k in months if k in self.times_month},
+            escapes={k: (self.online.get(k, 0), sum(self.reported[k].values())) for k in months
+                     if k in self.reported},
+            online=sum(self.online.values()),
+            lessons_by_month={k: self.lesson_months[k] for k in months if k in self.lesson_months},
+            actions={k: self.actions.get(k, 0) for k in ("open", "overdue", "done", "wont_do")},
+            coverage_needed=self.coverage_needed, coverage_covered=covered,
+            uncovered=sorted(self.uncovered),
+        )
+
+
+def pareto(counts: Counter[str], exclude: str | None = None) -> list[tuple[str, int, float]]:
+    """(key, count, cumulative share) in descending count order, ties by key."""
+    items = sorted(((k, n) for k, n in counts.items() if k != exclude), key=lambda kv: (-kv[1], kv[0]))
+    total = sum(n for _, n in items)
+    out, running = [], 0
+    for k, n in items:
+        running += n
+        out.append((k, n, round(running / total, 4)))
+    return out
+
+
+@dataclass
+class Figures:
+    scope: Scope
+    today: date
+    months: list[str]
+    defects: int
+    lessons: int
+    open: int
+    reopened: int
+    reported: dict[str, dict[str, int]]  # month -> severity -> count
+    resolved: dict[str, dict[str, int]]
+    backlog: dict[str, int]  # month -> defects open at the end of it
+    defect_types: list[tuple[str, int, float]]
+    unclassified: int
+    causes: list[tuple[str, int, float]]
+    phases: dict[tuple[str, str], int]  # (found, injected) -> count
+    resolve_all: dict[str, Any]
+    resolve_by_severity: dict[str, dict[str, Any]]
+    resolve_by_product: dict[str, dict[str, Any]]
+    resolve_by_month: dict[str, dict[str, Any]]
+    escapes: dict[str, tuple[int, int]]  # month -> (found in production, reported)
+    online: int
+    lessons_by_month: dict[str, int]
+    actions: dict[str, int]
+    coverage_needed: int
+    coverage_covered: int
+    uncovered: list[str]
+
+    @property
+    def escape_rate(self) -> float | None:
+        return self.online / self.defects if self.defects else None
+
+    @property
+    def reopen_rate(self) -> float | None:
+        return self.reopened / self.defects if self.defects else None
+
+    @property
+    def coverage(self) -> float | None:
+        return self.coverage_covered / self.coverage_needed if self.coverage_needed else None
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain JSON (the `figures` object of api/stats.json; schema in docs/api-stats.md)."""
+        def rate(x: float | None) -> float | None:
+            return None if x is None else round(x, 4)
+
+        return {
+            "scope": {"kind": self.scope.kind, "key": self.scope.key, "name": self.scope.name},
+            "defects": self.defects, "lessons": self.lessons, "open": self.open,
+            "reopened": self.reopened, "reopen_rate": rate(self.reopen_rate),
+            "online": self.online, "escape_rate": rate(self.escape_rate),
+            "months": self.months,
+            "reported": self.reported, "resolved": self.resolved, "backlog": self.backlog,
+            "defect_types": [{"key": k, "count": n, "cumulative": c} for k, n, c in self.defect_types],
+            "unclassified": self.unclassified,
+            "causes": [{"key": k, "count": n, "cumulative": c} for k, n, c in self.causes],
+            "phases": [{"found": f, "injected": i, "count": n} for (f, i), n in self.phases.items()],
+            "resolve_days": {"all": self.resolve_all, "by_severity": self.resolve_by_severity,
+                             "by_product": self.resolve_by_product, "by_month": self.resolve_by_month},
+            "escapes": {k: {"online": o, "reported": n, "rate": rate(o / n if n else None)}
+                        for k, (o, n) in self.escapes.items()},
+            "lessons_by_month": self.lessons_by_month,
+            "actions": self.actions,
+            "coverage": {"needed": self.coverage_needed, "covered": self.coverage_covered,
+                         "rate": rate(self.coverage), "uncovered": self.uncovered},
+        }
+
+
+def lesson_linked_ids(kb: KnowledgeBase) -> set[str]:
+    """Defects that have a lesson, whichever side records the link."""
+    linked = {e.id for e in kb.entries if e.kind == "defect" and e.model.related_lessons}
+    for e in kb.entries:
+        if e.kind == "lesson":
+            linked.update(e.model.source_defects)
+    return linked
+
+
+def departments(kb: KnowledgeBase) -> dict[str, str]:
+    """Department slug -> name, for every department in the people registry."""
+    out: dict[str, str] = {}
+    for person in kb.registry.people.values():
+        if person.department:
+            out.setdefault(slug(person.department), person.department)
+    return dict(sorted(out.items()))
+
+
+def entry_people(entry: Entry) -> Iterable[str]:
+    m = entry.model
+    if entry.kind == "defect":
+        return (p for p in (m.pm, m.reporter, m.assignee, m.verifier) if p)
+    return (m.pm, *m.authors)
+
+
+def entry_departments(entry: Entry, dept_of: dict[str, str]) -> set[str]:
+    """Departments taking part in an entry: those of its PM, reporter, assignee, verifier, authors."""
+    return {d for p in entry_people(entry) if (d := dept_of.get(p))}
+
+
+def entry_products(entry: Entry) -> list[str]:
+    return [entry.model.product] if entry.kind == "defect" else list(entry.model.products)
+
+
+@dataclass
+class AllFigures:
+    site: Figures
+    products: dict[str, Figures]
+    departments: dict[str, Figures]  # by slug
+
+    def scopes(self) -> Iterable[Figures]:
+        yield self.site
+        yield from self.products.values()
+        yield from self.departments.values()
+
+
+def compute(kb: KnowledgeBase) -> AllFigures:
+    """Figures of every scope in one pass over the entries."""
+    reg = kb.registry
+    dept_names = departments(kb)
+    dept_of = {pid: slug(p.department) for pid, p in reg.people.items() if p.department}
+    linked = lesson_linked_ids(kb)
+    site = _Acc()
+    products: dict[str, _Acc] = {key: _Acc() for key in reg.products}
+    depts: dict[str, _Acc] = {key: _Acc() for key in dept_names}
+    today = kb.today
+    for e in kb.entries:
+        accs = [site]
+        accs += [products.setdefault(p, _Acc()) for p in dict.fromkeys(entry_products(e))]
+        accs += [depts[d] for d in sorted(entry_departments(e, dept_of))]
+        if e.kind == "defect":
+            is_linked = e.id in linked
+            for acc in accs:
+                acc.add_defect(e, is_linked)
+        else:
+            for acc in accs:
+                acc.add_lesson(e, today)
+    return AllFigures(
+        site=site.result(Scope("all", "", ""), today),
+        products={k: a.result(Scope("product", k, reg.products[k].name if k in reg.products else k), today)
+                  for k, a in products.items()},
+        departments={k: a.result(Scope("department", k, dept_names[k]), today) for k, a in depts.items()},
+    )
