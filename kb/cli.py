@@ -246,6 +246,43 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from defectkb.ingest.mapping import MappingError
+    from defectkb.ingest.pipeline import ImportRequest, ImportUsageError, run_import
+
+    files = [Path(f) for f in args.files]
+    for f in files:
+        if not f.is_file():
+            raise UsageError(f"file not found: {f}")
+    if args.mapping and not Path(args.mapping).is_file():
+        raise UsageError(f"mapping file not found: {args.mapping}")
+    request = ImportRequest(args.format, files, default_target(), mapping=Path(args.mapping) if args.mapping else None,
+                            product=args.product, pm=args.pm, dry_run=args.dry_run, update=args.update,
+                            add_people=args.add_people, add_products=args.add_products, key=args.key,
+                            encoding=args.encoding)
+    try:
+        report = run_import(request)
+    except (ImportUsageError, MappingError) as exc:
+        raise UsageError(str(exc)) from None
+    print(report.render(args.report_format))
+    return EXIT_ERRORS if report.failed else EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from defectkb.ingest.export import export
+
+    bases, problems = load_paths([default_target()])
+    if problems or not bases:
+        raise UsageError("cannot load the knowledge base; run `kb validate`")
+    chunks = export(bases[0], args.format, args.kind)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8", newline="") as fh:
+            fh.writelines(chunks)
+    else:
+        sys.stdout.writelines(chunks)
+    return EXIT_OK
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # usage errors exit 2, as documented
         self.print_usage(sys.stderr)
@@ -310,6 +347,29 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", help="figures of the knowledge base, or of one person (--pm), as JSON")
     p.add_argument("--pm", metavar="ID")
     p.set_defaults(func=cmd_stats)
+
+    from defectkb.ingest.mapping import PRESETS
+
+    p = sub.add_parser("import", help="bring tracker exports in as entries (docs/import.md)")
+    p.add_argument("format", choices=PRESETS)
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--mapping", metavar="MAP.yml", help="columns, values, people and defaults over the preset's")
+    p.add_argument("--product", help="product of every imported record")
+    p.add_argument("--pm", help="owning PM of every imported record")
+    p.add_argument("--key", help="make a write-up draft of this one record, every section stubbed")
+    p.add_argument("--update", action="store_true", help="rewrite records imported before (history ones)")
+    p.add_argument("--add-people", action="store_true", help="append unknown people to people.yml")
+    p.add_argument("--add-products", action="store_true", help="append unknown products to products.yml")
+    p.add_argument("--encoding", help="the files' encoding, when detection gets it wrong")
+    p.add_argument("--dry-run", action="store_true", help="write nothing; report what would happen")
+    p.add_argument("--report-format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="every entry as JSON, JSON Lines or CSV (docs/api.md)")
+    p.add_argument("--format", choices=("json", "jsonl", "csv"), default="json")
+    p.add_argument("--kind", choices=sorted(MODELS))
+    p.add_argument("--output", "-o", metavar="FILE")
+    p.set_defaults(func=cmd_export)
     return parser
 
 

@@ -141,7 +141,7 @@
     this.view.slice(start, start + PAGE).forEach(function (row) {
       var tr = el("tr");
       tr.setAttribute("data-id", self.value(row, "id"));
-      ["severity", "status", "pm", "date", "kind"].forEach(function (k) { tr.setAttribute("data-" + k, self.value(row, k)); });
+      ["severity", "status", "pm", "date", "kind", "origin"].forEach(function (k) { tr.setAttribute("data-" + k, self.value(row, k)); });
       tr.setAttribute("data-tag", self.value(row, "tag"));
       tr.setAttribute("data-product", self.value(row, "product"));
       var url = base + self.value(row, "url");

@@ -7,9 +7,10 @@ from defaults and listed in `imported.assumed`.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -222,10 +223,8 @@ class Converter:
         except ValueError:
             pass
         if value is None:
-            try:
+            with contextlib.suppress(TypeError, ValueError, IndexError):
                 value = parsedate_to_datetime(text)
-            except (TypeError, ValueError, IndexError):
-                pass
         for fmt in self.m.date_formats if value is None else []:
             try:
                 value = datetime.strptime(text, fmt)
@@ -244,7 +243,7 @@ class Converter:
     def _zone(name: str | None) -> tzinfo:
         if not name:
             local = datetime.now().astimezone().tzinfo
-            return local if local is not None else timezone.utc
+            return local if local is not None else UTC
         m = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", name.strip())
         if m:
             delta = timedelta(hours=int(m.group(2)), minutes=int(m.group(3)))
@@ -252,7 +251,7 @@ class Converter:
         try:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
-            return timezone.utc
+            return UTC
 
     # -- the row -------------------------------------------------------------------------------
     def convert(self, file: str, row: Row) -> Candidate | None:

@@ -19,6 +19,10 @@ _WIDER = {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "hz": "gb18
           "ascii": "utf-8", "iso8859_1": "cp1252", "latin_1": "cp1252"}
 
 
+_MULTIBYTE = {"gb18030", "big5", "big5hkscs", "cp950", "shift_jis", "cp932", "euc_jp", "euc_kr", "cp949",
+              "utf_16", "utf_16_le", "utf_16_be", "utf_32", "utf-8", "utf_8"}
+
+
 class DecodeError(Exception):
     pass
 
@@ -48,6 +52,10 @@ def decode(raw: bytes, encoding: str | None = None) -> tuple[str, str]:
             pass
     best = from_bytes(raw[:200_000]).best()
     name = _WIDER.get(best.encoding, best.encoding) if best is not None else "cp1252"
+    if name not in _MULTIBYTE:
+        # Telling single-byte code pages apart from a few accented letters is guesswork; exports
+        # in one are nearly always Windows' Western one (Latin-1 plus quotes and the euro sign).
+        name = "cp1252"
     for candidate in (name, "gb18030", "cp1252"):
         try:
             return raw.decode(candidate), candidate

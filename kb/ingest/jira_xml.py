@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from xml.etree.ElementTree import Element
 
-from defusedxml import ElementTree
-from defusedxml.common import DefusedXmlException
-
 from defectkb.ingest.table import Problem, Row, Table
 from defectkb.ingest.text import html_to_text
+from defusedxml import ElementTree
+from defusedxml.common import DefusedXmlException
 
 _SIMPLE = {"summary": "Summary", "type": "Issue Type", "priority": "Priority", "status": "Status",
            "resolution": "Resolution", "created": "Created", "updated": "Updated", "resolved": "Resolved",

@@ -76,6 +76,8 @@ def run_import(req: ImportRequest) -> Report:
         table, encoding = read_file(req.fmt, path, req.encoding)
         report.files.append((shown, encoding, len(table.rows)))
         for p in table.problems:
+            if req.key and p.row is not None:
+                continue  # another record's broken row is not this draft's concern
             report.fail(shown, p.row, p.line, None, [p.message + (f"; {p.hint}" if p.hint else "")])
         conv.use_header(table.header)
         for row in table.rows:

@@ -98,6 +98,8 @@ def entry_card(ctx: SiteContext, entry: Entry, facts: GitFacts | None = None) ->
             if refs:
                 rows.append(_row(t(name), " ".join(link_or_text(r) for r in refs)))
         rows.append(_row(t("related_lessons"), _list(ctx, here, m.related_lessons)))
+        if m.imported is not None:
+            rows += imported_rows(ctx, entry)
     else:
         rows += [
             _row(t("source_type"), esc(t.enum(m.source_type))),
@@ -165,3 +167,32 @@ def action_table(ctx: SiteContext, entry: Entry) -> str:
     head = "".join(f"<th>{esc(t(k))}</th>" for k in ("id", "description", "type", "owner", "due", "status"))
     return (f'<div class="kb-actions"><h4>{esc(t("action_items"))}</h4>'
             f'<table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+
+
+_IMPORTED = {False: ("Imported from", "Assumed (not in the source)", "Source labels", "Sections still to write"),
+             True: ("导入自", "推定字段（来源无此值）", "来源标签", "尚待撰写的章节")}
+
+
+def missing_sections(ctx: SiteContext, entry: Entry) -> list[str]:
+    """Headings the entry's status asks of a write-up that this imported record lacks."""
+    cfg = ctx.kb.config.kind(entry.kind)
+    return [cfg.sections[key].heading for key in cfg.required_sections.get(entry.model.status.value, [])
+            if key in cfg.sections and (key not in entry.sections or not entry.sections[key].has_content)]
+
+
+def imported_rows(ctx: SiteContext, entry: Entry) -> list[str]:
+    imp = entry.model.imported
+    labels = _IMPORTED[ctx.language == "zh"]
+    source = f"{esc(imp.system)} " + (link_or_text(imp.url) if imp.url else f"<code>{esc(imp.key)}</code>")
+    if imp.url:
+        source = f"{esc(imp.system)} <code>{esc(imp.key)}</code> " + link_or_text(imp.url)
+    rows = [_row(labels[0], f"{source} · {esc(fmt_time(imp.imported_at))}")]
+    if imp.assumed:
+        rows.append(_row(labels[1], ", ".join(f"<code>{esc(a)}</code>" for a in imp.assumed)))
+    if imp.labels:
+        rows.append(_row(labels[2], ", ".join(esc(label) for label in imp.labels)))
+    missing = missing_sections(ctx, entry) if imp.mode == "history" else []
+    if missing:
+        rows.append(f'<dt>{esc(labels[3])}</dt><dd class="kb-missing-sections">'
+                    + ", ".join(esc(h) for h in missing) + "</dd>")
+    return rows

@@ -73,6 +73,15 @@ def entry_table(ctx: SiteContext, here: str, entries: Sequence[Entry], *, table_
     return "".join(parts)
 
 
+# The "All defects" filter: entries written in the knowledge base vs records imported as history.
+ORIGIN_LABELS = {False: ("Origin", "Written", "Imported"), True: ("来源", "撰写", "导入")}
+
+
+def origin(e: Entry) -> str:
+    imported = getattr(e.model, "imported", None)
+    return "imported" if imported is not None and imported.mode == "history" else "written"
+
+
 KEY = "__KEY__"  # placeholder in URL templates, replaced by the browser
 
 
@@ -83,7 +92,7 @@ def entries_json(ctx: SiteContext, kind: str) -> str:
     entries = sorted((e for e in ctx.kb.entries if e.kind == kind), key=lambda e: (entry_date(e), e.id),
                      reverse=True)
     columns = ["id", "kind", "title", "severity", "status", "product", "component", "pm", "date", "tag", "url",
-               "people"]
+               "people", "origin"]
     rows = []
     for e in entries:
         m = e.model
@@ -91,7 +100,7 @@ def entries_json(ctx: SiteContext, kind: str) -> str:
                   *getattr(m, "authors", [])]
         rows.append([e.id, e.kind, m.title, m.severity.value, m.status.value, " ".join(_products_of(e)),
                      getattr(m, "component", None) or "", m.pm, entry_date(e).isoformat(), list(m.tags),
-                     ctx.url(e.rel_path), " ".join(dict.fromkeys(people))])
+                     ctx.url(e.rel_path), " ".join(dict.fromkeys(people)), origin(e)])
     statuses = DefectStatus if kind == "defect" else LessonStatus
     data = {
         "columns": columns,
@@ -129,6 +138,7 @@ def _row(ctx: SiteContext, here: str, e: Entry, kinds: str) -> str:
         "data-id": e.id, "data-severity": m.severity.value, "data-status": m.status.value,
         "data-product": " ".join(products), "data-pm": m.pm, "data-tag": " ".join(m.tags),
         "data-date": entry_date(e).isoformat(), "data-kind": e.kind, "data-text": text,
+        "data-origin": origin(e),
     }
     if e.kind == "defect":
         attrs["data-component"] = m.component or ""
@@ -184,6 +194,9 @@ def _filter_form(ctx: SiteContext, rows: Sequence[Entry], table_id: str, kinds: 
     if kinds == "mixed":
         controls.insert(0, _select("kind", t("kind"), [("defect", t("defects")), ("lesson", t("lessons"))],
                                    any_label))
+    if kinds == "defect" and any(origin(e) == "imported" for e in rows):
+        label = ORIGIN_LABELS[ctx.language == "zh"]
+        controls.append(_select("origin", label[0], [("written", label[1]), ("imported", label[2])], any_label))
     controls += [
         _select("pm", t("pm"), pms, any_label),
         _select("tag", t("tag"), tags, any_label),
