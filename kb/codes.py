@@ -175,6 +175,31 @@ _CODES = [
     Code("KB602", "config", E, "kb.yml is invalid.",
          "statuses: [new, dun]",
          "Fix the configuration at the reported line."),
+    # -- content policy: HTML, links, secrets and personal data ----------------------------------
+    Code("KB801", "html-not-allowed", E, "Raw HTML the site would drop: a tag outside `html.allowed_tags`, or an "
+         "attribute such as an event handler.",
+         "<iframe src=\"https://example.com\"></iframe>  or  <span onclick=\"steal()\">",
+         "Write it in Markdown, or put it in `backticks` to show it as code; an organisation that needs the "
+         "tag adds it to `html.allowed_tags` in kb.yml."),
+    Code("KB802", "unsafe-url", E, "A link, image or reference definition whose URL scheme the site drops "
+         "(`javascript:`, `vbscript:`, `data:` ...), judged as a browser reads it (tabs and newlines removed, "
+         "entities decoded).",
+         "[details](java&#9;script:alert(1))",
+         "Link to an http(s) or mailto URL (kb.yml `html.url_schemes`); to quote such text, use `backticks`."),
+    Code("KB803", "unparseable-link", W, "A link target MkDocs cannot parse (for example a `[` in a host); the "
+         "site shows it as text.",
+         "expected:<http://[host/path]> but was:<...>",
+         "Put pasted output and test messages in `backticks` or a fenced code block."),
+    Code("KB810", "secret", E, "A credential in an entry: private key, cloud or API token, password in a URL, "
+         "JSON Web Token.",
+         "environment: \"https://admin:hunter2@db.internal/x\"",
+         "Remove it and rotate the credential (it is in the git history). For example values that are not "
+         "real, end the line with `<!-- kb: allow -->` or add a pattern to `secrets.allow` in kb.yml."),
+    Code("KB811", "personal-data", E, "Personal data that would be published: an e-mail address not in the "
+         "people registry, a phone number, a mainland China mobile or ID-card number.",
+         "客户 13812345678 反馈无法登录",
+         "Remove or mask it (138****5678) and name people by their registry id. Deliberate cases: "
+         "`<!-- kb: allow -->` on the line, or `secrets.allow` in kb.yml."),
     # -- internal ---------------------------------------------------------------------------
     Code("KB900", "internal-error", E, "A check failed unexpectedly. This is a bug in DefectKB.",
          "-", "Report it with the file that triggers it."),

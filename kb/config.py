@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from defectkb.enums import DefectStatus, LessonStatus, Resolution, Severity
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+if TYPE_CHECKING:
+    from defectkb.policy.html import HtmlPolicy
 
 CONFIG_NAME = "kb.yml"
 
@@ -186,6 +190,32 @@ class ImportedConfig(BaseModel):
     require_lesson: bool = False
 
 
+class HtmlConfig(BaseModel):
+    """Raw HTML and URL schemes allowed in entry bodies (anything else is KB801/KB802)."""
+
+    model_config = ConfigDict(extra="forbid")
+    allowed_tags: list[str] = Field(default_factory=lambda: ["details", "summary", "kbd", "sub", "sup", "br",
+                                                             "mark"])
+    allowed_attributes: dict[str, list[str]] = Field(default_factory=lambda: {"*": ["title", "lang", "dir"],
+                                                                              "details": ["open"]})
+    url_schemes: list[str] = Field(default_factory=lambda: ["http", "https", "mailto"])
+
+    def policy(self) -> HtmlPolicy:
+        from defectkb.policy.html import HtmlPolicy
+
+        return HtmlPolicy(frozenset(t.lower() for t in self.allowed_tags),
+                          tuple((tag, frozenset(a)) for tag, a in sorted(self.allowed_attributes.items())),
+                          frozenset(s.lower() for s in self.url_schemes))
+
+
+class SecretsConfig(BaseModel):
+    """Secrets and personal data in entries (KB810/KB811)."""
+
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = True
+    allow: list[str] = Field(default_factory=list)  # regular expressions of found text to accept
+
+
 class Config(BaseModel):
     """Everything in kb.yml. Paths are relative to the file that sets them."""
 
@@ -207,6 +237,8 @@ class Config(BaseModel):
     lesson_required_online: bool = True
     timeline_required_for: list[str] = Field(default_factory=lambda: ["incident"])
     imported: ImportedConfig = Field(default_factory=ImportedConfig)
+    html: HtmlConfig = Field(default_factory=HtmlConfig)
+    secrets: SecretsConfig = Field(default_factory=SecretsConfig)
     defect: KindConfig = Field(default_factory=_defect_defaults)
     lesson: KindConfig = Field(default_factory=_lesson_defaults)
 

@@ -22,7 +22,7 @@ from defectkb.site.card import entry_card
 from defectkb.site.chrome import page_chrome
 from defectkb.site.context import SiteContext
 from defectkb.site.pages import GeneratedPage, data_files, generate
-from defectkb.site.sanitize import clean_html
+from defectkb.site.sanitize import UnreadableLinks, clean_html
 from defectkb.vcs.history import FactsUnavailable, GitFacts, git_facts
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -62,6 +62,8 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         self.processed: set[str] = set()
         self.git_facts: dict[str, GitFacts] = {}
         self.git_facts_warned = False  # `serve` reuses this object: warn once, not per rebuild
+        self.git_facts: dict[str, GitFacts] = {}
+        self.git_facts_warned = False  # `serve` reuses this object: warn once, not per rebuild
 
     # -- configuration and loading ----------------------------------------------------------
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -88,6 +90,8 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         self.entries = {e.rel_path: e for e in self.kb.entries}
         enabled = self.config.git_facts if self.config.git_facts is not None else kb_config.git_facts
         self.git_facts = self._git_facts(Path(config.docs_dir), kb_config) if enabled else {}
+        enabled = self.config.git_facts if self.config.git_facts is not None else kb_config.git_facts
+        self.git_facts = self._git_facts(Path(config.docs_dir), kb_config) if enabled else {}
 
         self.ctx = SiteContext(self.kb, language=language, directory_urls=config.use_directory_urls,
                                people_dir=self.config.people_dir, products_dir=self.config.products_dir,
@@ -98,6 +102,9 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
             log.info("defectkb: no `site_url` in mkdocs.yml, so no Atom feeds (they need absolute links)")
         config.extra_css.append(f"{ASSET_URI}/kb.css")
         config.extra_javascript.append(f"{ASSET_URI}/kb.js")
+        # Pasted output such as `expected:<http://[host/path]>` is text, not a crashed build.
+        config.markdown_extensions.append(UnreadableLinks())
+        self.html_policy = kb_config.html.policy()
         if self.config.nav and config.nav is None:
             t = self.ctx.t
             config.nav = [
@@ -113,6 +120,16 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
             if self.ctx.search:
                 config.nav.append({t("search"): f"{self.ctx.search_dir}/index.md"})
         return config
+
+    def _git_facts(self, content: Path, kb_config: Config) -> dict[str, GitFacts]:
+        """First added / last updated per entry from one `git log`; off, with one warning, without history."""
+        try:
+            return git_facts(content, [kb_config.defect.folder, kb_config.lesson.folder])
+        except FactsUnavailable as exc:
+            if not self.git_facts_warned:
+                self.git_facts_warned = True
+                log.warning(f"git_facts is off for this build: {exc}")
+            return {}
 
     def _git_facts(self, content: Path, kb_config: Config) -> dict[str, GitFacts]:
         """First added / last updated per entry from one `git log`; off, with one warning, without history."""
@@ -203,7 +220,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
             return html
         # Only entries are indexed for search: listing pages would drown the results.
         return (f'<div data-pagefind-body><span data-pagefind-meta="title" hidden>{entry_title(entry)}</span>'
-                f"{entry_card(self.ctx, entry, self.git_facts.get(entry.rel_path))}{clean_html(html)}</div>")
+                f"{entry_card(self.ctx, entry, self.git_facts.get(entry.rel_path))}{clean_html(html, self.html_policy)}</div>")
 
     @event_priority(110)  # before the tags plugin fills its listings (priority 100)
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:

@@ -1,36 +1,55 @@
 """Write-ups come from many people by pull request: their HTML is cleaned before it is published.
 
-Markdown lets authors write raw HTML; nh3 (ammonia) keeps the formatting tags MkDocs and
-mkdocs-material produce and drops scripts, event handlers, styles and unsafe URLs.
+The policy lives in `defectkb.policy.html`, so the build keeps exactly what `kb validate`
+accepts. `UnreadableLinks` is a Markdown extension that turns links no URL parser can read
+(pasted test output such as `expected:<http://[host/path]>`) into plain text before MkDocs'
+link handling sees them: such text is a KB803 warning, never a crashed build.
 """
 
 from __future__ import annotations
 
-import nh3
+import xml.etree.ElementTree as ET
+from urllib.parse import urlsplit
 
-_TAGS = set(nh3.ALLOWED_TAGS) | {"details", "summary", "figure", "figcaption", "input", "label", "mark", "svg",
-                                 "path"}
-_TAGS -= {"svg", "path"}  # inline SVG can carry scripts; icons come from the theme, not from entries
-_ATTRS: dict[str, set[str]] = {
-    "*": {"class", "id", "title", "lang", "dir"},
-    "a": {"href", "hreflang"},
-    "img": {"src", "alt", "width", "height", "loading"},
-    "td": {"colspan", "rowspan", "align"},
-    "th": {"colspan", "rowspan", "align", "scope"},
-    "ol": {"start", "type"},
-    "details": {"open"},
-    "input": {"type", "checked", "disabled"},  # task lists
-    "label": {"for"},
-    "code": {"data-lang"},
-}
+from defectkb.config import HtmlConfig
+from defectkb.policy.html import HtmlPolicy, clean_site_html
+from markdown import Extension, Markdown
+from markdown.treeprocessors import Treeprocessor
+
+_DEFAULT = HtmlConfig().policy()
 
 
-def clean_html(html: str) -> str:
-    return nh3.clean(
-        html,
-        tags=_TAGS,
-        attributes=_ATTRS,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener nofollow ugc",
-        strip_comments=True,
-    )
+def clean_html(html: str, policy: HtmlPolicy = _DEFAULT) -> str:
+    return clean_site_html(html, policy)
+
+
+def _readable(url: str) -> bool:
+    try:
+        urlsplit(url)
+    except ValueError:
+        return False
+    return True
+
+
+class _UnreadableLinksProcessor(Treeprocessor):
+    def run(self, root: ET.Element) -> None:
+        for parent in root.iter():
+            for i, child in enumerate(list(parent)):
+                attr = "href" if child.tag == "a" else "src" if child.tag == "img" else None
+                if attr is None or _readable(child.get(attr, "")):
+                    continue
+                # Keep the text; drop only the link. An image becomes its alt text.
+                span = ET.Element("span")
+                if child.tag == "img":
+                    span.text = child.get("alt", "")
+                else:
+                    span.text, span[:] = child.text, list(child)
+                span.tail = child.tail
+                parent.remove(child)
+                parent.insert(i, span)
+
+
+class UnreadableLinks(Extension):
+    def extendMarkdown(self, md: Markdown) -> None:
+        # Above MkDocs' own link rewriting (priority 0), which raises on such URLs.
+        md.treeprocessors.register(_UnreadableLinksProcessor(md), "defectkb_unreadable_links", 5)

@@ -1,0 +1,1 @@
+"""What an untrusted entry may contain: raw HTML, link targets, secrets and personal data."""
