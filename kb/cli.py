@@ -207,42 +207,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from defectkb.analytics import median, people_stats, percentile, summary
+    from defectkb.insights.report import Filters, StatsError, print_text, stats
 
     bases, problems = load_paths([default_target()])
     if problems or not bases:
         raise UsageError("cannot load the knowledge base; run `kb validate`")
-    kb = bases[0]
-    if args.pm:
-        stats = people_stats(kb).get(args.pm)
-        if stats is None:
-            raise UsageError(f"unknown person {args.pm}")
-        times = stats.resolve_times()
-        data = {
-            "person": args.pm,
-            "owned_defects": len(stats.owned_defects),
-            "owned_lessons": len(stats.owned_lessons),
-            "open_now": len(stats.open_now()),
-            "median_resolve_days": median(times),
-            "p90_resolve_days": percentile(times, 90),
-            "escape_rate": stats.escape_rate(),
-            "reopen_rate": stats.reopen_rate(),
-            "lessons_written": len(stats.written),
-            "actions_open": stats.actions_open,
-            "actions_overdue": stats.actions_overdue,
-            "severity": dict(stats.severity_mix()),
-            "status": dict(stats.status_mix()),
-            "monthly": {k: dict(v) for k, v in sorted(stats.monthly_activity().items())},
-        }
+    try:
+        data = stats(bases[0], Filters(pm=args.pm, product=args.product, department=args.department,
+                                       period=args.period))
+    except StatsError as exc:
+        raise UsageError(str(exc)) from None
+    fmt = args.format or ("text" if sys.stdout.isatty() else "json")
+    if fmt == "json":
+        print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        s = summary(kb)
-        data = {
-            "defects": s.defects, "lessons": s.lessons, "open_defects": s.open_defects,
-            "open_severe": [e.id for e in s.open_severe], "median_resolve_days": s.median_resolve_days,
-            "p90_resolve_days": s.p90_resolve_days, "escape_rate": s.escape_rate,
-            "severity": dict(s.by_severity), "status": dict(s.by_status),
-        }
-    print(json.dumps(data, ensure_ascii=False, indent=2))
+        print_text(data)
     return EXIT_OK
 
 
@@ -344,8 +323,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--full", action="store_true", help="rebuild every page on every change (slower)")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("stats", help="figures of the knowledge base, or of one person (--pm), as JSON")
-    p.add_argument("--pm", metavar="ID")
+    p = sub.add_parser("stats", help="figures of the knowledge base (the site's insights), filtered by PM, "
+                       "product, department and period")
+    p.add_argument("--pm", metavar="ID", help="entries owned by this PM, plus the PM's contribution figures")
+    p.add_argument("--product", metavar="KEY", help="entries of this product")
+    p.add_argument("--department", metavar="NAME", help="entries a member of this department takes part in")
+    p.add_argument("--period", metavar="PERIOD", help="also the digest of 2026-W48, 2026-11 or 2026-Q4")
+    p.add_argument("--format", choices=("text", "json"), default=None,
+                   help="text tables (default on a terminal) or JSON (default when piped)")
     p.set_defaults(func=cmd_stats)
 
     from defectkb.ingest.mapping import PRESETS
