@@ -82,8 +82,10 @@ def _body_text(body: str) -> str:
     return " ".join(ln for ln in text.split("\n") if not ln.lstrip().startswith("#"))[:BODY_CHARS]
 
 
-def read_catalog(root: Path, config: Config) -> Catalog:
-    cat = Catalog()
+def read_catalog(root: Path, config: Config, vocabulary: frozenset[str] | None = None) -> Catalog:
+    """Every entry's id, and an index of the others; with `vocabulary`, the index holds only
+    those grams (see SimilarityIndex.vocabulary)."""
+    cat = Catalog(index=SimilarityIndex(vocabulary=vocabulary))
     for kind in ("defect", "lesson"):
         folder = root / config.kind(kind).folder
         if not folder.is_dir():

@@ -18,7 +18,7 @@ from typing import Annotated, Any, TextIO, get_args, get_origin
 
 from defectkb.authoring.catalog import Catalog, read_catalog
 from defectkb.authoring.prompts import Aborted, Choice, Prompter, allowed, match
-from defectkb.authoring.similar import Match
+from defectkb.authoring.similar import Match, grams
 from defectkb.config import Config
 from defectkb.enums import FoundPhase, Kind, LabeledEnum, SourceType, enum_in
 from defectkb.models import MODELS
@@ -113,9 +113,22 @@ class Draft:
     root: Path
     config: Config
     registry: Registry
-    catalog: Catalog
     values: dict[str, Any] = field(default_factory=dict)
     sections: dict[str, str] = field(default_factory=dict)
+    _catalog: Catalog | None = None
+
+    def _query(self) -> frozenset[str]:
+        return frozenset(grams(self.values.get("title") or "") | grams(" ".join(self.sections.values())))
+
+    @property
+    def catalog(self) -> Catalog:
+        """The existing entries, read once the query is known, indexed only for its grams; read
+        again in the rare case the query grew after a first read."""
+        query = self._query()
+        vocabulary = self._catalog.index.vocabulary if self._catalog is not None else None
+        if self._catalog is None or (vocabulary is not None and not query <= vocabulary):
+            self._catalog = read_catalog(self.root, self.config, query)
+        return self._catalog
 
     # -- what a field accepts -------------------------------------------------------------
 
@@ -242,7 +255,7 @@ def _create(args: argparse.Namespace, root: Path, config: Config, ask: Prompter 
         kind = ask.choose(f"kind — {described}", [Choice(k, Kind(k).zh) for k in sorted(MODELS)])
     assert kind is not None
     registry, _ = load_registry(root / config.data_dir, config.data_dir)  # `kb validate` reports its problems
-    draft = Draft(kind, root, config, registry, read_catalog(root, config))
+    draft = Draft(kind, root, config, registry)
     asked = _asked(kind, config)
 
     # Flags first, all of them checked before anything is asked.
@@ -268,8 +281,7 @@ def _create(args: argparse.Namespace, root: Path, config: Config, ask: Prompter 
         draft.sections[key] = text
 
     now = _now()
-    draft.values.update(kind=kind, id=next_id(config.kind(kind).id_prefix, draft.catalog.ids),
-                        status=config.kind(kind).statuses[0])
+    draft.values.update(kind=kind, status=config.kind(kind).statuses[0])
     for name in NOW_FIELDS & set(MODELS[kind].model_fields):
         draft.values[name] = _default_time(kind, now)
 
@@ -302,6 +314,7 @@ def _create(args: argparse.Namespace, root: Path, config: Config, ask: Prompter 
         if matches:
             print_similar(matches, stderr)
 
+    draft.values["id"] = next_id(config.kind(kind).id_prefix, draft.catalog.ids)
     text = render_entry(kind, config, draft.values, draft.sections)
     if args.stdout:
         print(text, file=stdout)
