@@ -324,6 +324,9 @@ def test_id_taken_on_the_target_is_caught_and_renumber_fixes_it(repo: Path):
     assert "`DEF-0002` is already taken on main by content/defects/DEF-0002-a.md" in line
     assert "kb renumber content/defects/DEF-0002-b.md --onto main" in r.stdout
 
+    r = kb("renumber", D, "--onto", "main", cwd=repo)  # an entry main already has keeps its id
+    assert r.returncode == 2 and "is already on main as DEF-0001" in r.stderr
+
     before = (repo / D).read_text(encoding="utf-8")
     r = kb("renumber", "content/defects/DEF-0002-b.md", "--onto", "main", cwd=repo)
     assert r.returncode == 0, r.stderr
@@ -347,6 +350,9 @@ def test_id_taken_on_the_target_is_caught_and_renumber_fixes_it(repo: Path):
 
 def test_renumber_without_a_target_takes_the_next_local_id(repo: Path):
     (repo / "content/defects/DEF-0001-copy.md").write_text(defect("DEF-0001"), encoding="utf-8")
+    r = kb("renumber", "content/defects/DEF-0001-copy.md", "--dry-run", cwd=repo)
+    assert r.returncode == 0 and "would rename content/defects/DEF-0001-copy.md -> content/defects/DEF-0002-copy.md" in r.stdout
+    assert (repo / "content/defects/DEF-0001-copy.md").is_file()
     r = kb("renumber", "content/defects/DEF-0001-copy.md", cwd=repo)
     assert r.returncode == 0, r.stderr
     assert (repo / "content/defects/DEF-0002-copy.md").is_file()

@@ -32,7 +32,8 @@ class Repo:
 
 def run_git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
     # Plumbing output must not depend on the user's settings: no pager, no colour, raw paths.
-    env = {**os.environ, "GIT_PAGER": "cat", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"}
+    # Paths are paths, never globs: a file named `DEF-0001-[draft].md` means just that file.
+    env = {**os.environ, "GIT_PAGER": "cat", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0", "GIT_LITERAL_PATHSPECS": "1"}
     command = ["git", "-c", "core.quotePath=false", "-c", "color.ui=false", *args]
     try:
         done = subprocess.run(command, cwd=cwd, capture_output=True, env=env, check=False)

@@ -64,7 +64,11 @@ def renumber(path: Path, onto: str | None = None, *, dry_run: bool = False) -> R
         onto = onto or remote_default_branch(repo)  # a clone's target, unless told otherwise
         content = repo.rel(root)
         if onto:
-            taken |= set(ids_on(repo, resolve_commit(repo, onto), content, entry_folders(kb, content)))
+            target = ids_on(repo, resolve_commit(repo, onto), content, entry_folders(kb, content))
+            if repo.rel(path) in target.get(old_id, []):
+                raise RenumberError(f"{src.display} is already on {onto} as {old_id}: renumbering it would break "
+                                    "every link to it; renumber the entry that your change adds instead")
+            taken |= set(target)
             change = change_since(repo, onto, [content])
         else:
             change = work_tree_status(repo, [content or "."])
