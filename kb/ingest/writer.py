@@ -11,7 +11,7 @@ from typing import Any
 
 from defectkb.config import Config
 from defectkb.ingest.convert import Candidate
-from defectkb.ingest.text import as_markdown
+from defectkb.ingest.text import as_markdown, html_to_text
 from defectkb.models import Defect
 from defectkb.templates import slugify
 
@@ -91,7 +91,7 @@ def body(config: Config, cand: Candidate, *, draft: bool = False) -> str:
         out += ["## Comments / 评论", ""]
         for when, author, text in cand.comments:
             who = " · ".join(x for x in (author.strip(), when.strip()) if x)
-            quoted = as_markdown(text.strip()).replace("\n", "\n  ")
+            quoted = as_markdown(html_to_text(text.strip())).replace("\n", "\n  ")
             out.append(f"- **{_inline(who)}**: {quoted}" if who else f"- {quoted}")
         out.append("")
     return "\n".join(out)
