@@ -39,11 +39,11 @@ def check_duplicates(kb: KnowledgeBase) -> Iterator[Diagnostic]:
             continue
         other = matches[0].doc
         more = f" (and {len(matches) - 1} more)" if len(matches) > 1 else ""
-        script = "segmented " if has_cjk(entry.model.title) else ""
+        how = "Chinese segmented into words" if has_cjk(entry.model.title) else "word order ignored"
         yield entry.diag(
             "KB310", entry.pos("title", key=True),
             f"title nearly equals the title of {other.id}{more}: {title_ratio(entry.model.title, other.title):.0f}% "
-            f"alike ({script}words compared)",
+            f"alike ({how})",
             f"{other.id} in {other.path}: “{other.title}”. If it is the same problem, add to that entry "
             "instead; otherwise make the title say what differs",
             Severity.WARNING,
