@@ -100,6 +100,7 @@ def test_non_interactive_prints_similar_entries_and_writes(kb_dir: Path):
     assert "DEF-0001  导出发票金额精度丢失，合计与明细相差 0.01 元" in r.stderr
     assert "defects/DEF-0001-invoice-export-loses-cents.md" in r.stderr
     assert "Next: fill in" in r.stderr and "`severity`" in r.stderr
+    assert "prefix dict" not in r.stderr  # jieba's loading messages are silenced
 
 
 @pytest.mark.parametrize("title", ["Export times out on large invoices", "大批量发票导出超时"])
