@@ -62,7 +62,10 @@ def check_taken(kb: KnowledgeBase, repo: Repo, ref: str, change: Change, content
     prefix = f"{content}/" if content else ""
     old = change.old_ids()
     claims: list[tuple[str, str, SourceFile]] = []  # (id, repo path, source)
+    names = {p.rsplit("/", 1)[-1] for p in change.present}  # skip the unchanged files cheaply
     for src in kb.sources:
+        if src.path.name not in names:
+            continue
         rel = prefix + src.path.relative_to(kb.root).as_posix()
         if rel not in change.present:
             continue

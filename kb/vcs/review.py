@@ -3,6 +3,7 @@ is loaded and every rule runs; the report keeps what the change answers for (see
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,7 +61,9 @@ def review_paths(targets: list[Path]) -> Report:
         if whole:
             report.diagnostics += kb.diagnostics
             continue
-        files = [s.path for s in kb.sources if any(_under(s.path, t) for t in base.targets)]
+        # One pass over the sources whatever the number of targets (pre-commit passes many files).
+        folders = tuple(f"{t}{os.sep}" for t in base.targets if t.is_dir())
+        files = [s.path for s in kb.sources if folders and str(s.path).startswith(folders)]
         files += [t for t in base.targets if t.is_file()]
         report.diagnostics += select(kb, scope_of(kb, files, config_file=base.config_path))
     return report

@@ -44,8 +44,9 @@ def scope_of(kb: KnowledgeBase, files: Iterable[Path], deleted: Iterable[Path] =
     for path in deleted:
         if i := name_id(Path(path).name):
             scope.ids.add(i)
+    names = {os.path.basename(p) for p in scope.files}  # cheap pre-filter before normalising paths
     for src in kb.sources:
-        if _key(src.path) in scope.files:
+        if src.path.name in names and _key(src.path) in scope.files:
             if i := name_id(src.path.name):
                 scope.ids.add(i)
             if src.meta is not None and isinstance(src.meta.get("id"), str):
@@ -60,7 +61,8 @@ def scope_of(kb: KnowledgeBase, files: Iterable[Path], deleted: Iterable[Path] =
 def select(kb: KnowledgeBase, scope: Scope) -> list[Diagnostic]:
     if scope.everything:
         return list(kb.diagnostics)
-    displays = {src.display for src in kb.sources if _key(src.path) in scope.files}
+    names = {os.path.basename(p) for p in scope.files}
+    displays = {src.display for src in kb.sources if src.path.name in names and _key(src.path) in scope.files}
     out = []
     for d in kb.diagnostics:
         mine = d.path in displays or _key(d.path) in scope.files
