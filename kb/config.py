@@ -190,6 +190,11 @@ class ImportedConfig(BaseModel):
     require_lesson: bool = False
 
 
+NEVER_TAGS = frozenset({"script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "form",
+                        "input", "button", "textarea", "select", "base", "meta", "link", "svg", "math", "template",
+                        "noscript", "portal"})
+
+
 class HtmlConfig(BaseModel):
     """Raw HTML and URL schemes allowed in entry bodies (anything else is KB801/KB802)."""
 
@@ -199,6 +204,19 @@ class HtmlConfig(BaseModel):
     allowed_attributes: dict[str, list[str]] = Field(default_factory=lambda: {"*": ["title", "lang", "dir"],
                                                                               "details": ["open"]})
     url_schemes: list[str] = Field(default_factory=lambda: ["http", "https", "mailto"])
+
+    @model_validator(mode="after")
+    def _never(self) -> HtmlConfig:
+        # No setting may let script reach the site: these stay out whatever kb.yml says.
+        bad_tags = {t.lower() for t in self.allowed_tags} & NEVER_TAGS
+        if bad_tags:
+            raise ValueError(f"html.allowed_tags: {', '.join(sorted(bad_tags))} can never be allowed")
+        for tag, attrs in self.allowed_attributes.items():
+            if bad := sorted(a for a in attrs if a.lower().startswith("on") or a.lower() in {"style", "srcdoc"}):
+                raise ValueError(f"html.allowed_attributes.{tag}: {', '.join(bad)} can never be allowed")
+        if bad_schemes := {s.lower() for s in self.url_schemes} & {"javascript", "vbscript", "data", "file"}:
+            raise ValueError(f"html.url_schemes: {', '.join(sorted(bad_schemes))} can never be allowed")
+        return self
 
     def policy(self) -> HtmlPolicy:
         from defectkb.policy.html import HtmlPolicy

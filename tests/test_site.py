@@ -206,8 +206,8 @@ def hostile_site(kb_dir: Path, tmp_path: Path) -> tuple[Path, subprocess.Complet
     edit(kb_dir / DEFECT,
          ("title: 导出发票金额精度丢失，合计与明细相差 0.01 元", 'title: "<script>alert(1)</script> 导出 & <b>bold</b>"'),
          ("environment: \"staging", "environment: \"<img src=x onerror=alert(2)> staging"),
-         ("## 影响范围 / Impact\n", "## 影响范围 / Impact\n\n<script>alert(3)</script>\n"
-          "<a href=\"javascript:alert(4)\" onclick=\"alert(5)\">click</a>\n"))
+         ("## 影响范围 / Impact\n", "## 影响范围 / Impact\n\n`<script>alert(3)</script>` in code\n"
+          "<kbd title=\"x\">Esc</kbd>\n"))
     edit(kb_dir / "_data" / "people.yml", ("name: 张伟", 'name: "<script>alert(6)</script>张伟"'))
     config = tmp_path / "mkdocs.yml"
     config.write_text((ROOT / "mkdocs.yml").read_text(encoding="utf-8")
@@ -234,6 +234,31 @@ def test_hostile_text_renders_literally(hostile_site):
     assert pm.select_one("h1").get_text() == "<script>alert(6)</script>张伟"
     listing = soup(site / "tags" / "precision" / "index.html").get_text()
     assert "<script>alert(1)</script> 导出" in listing
+
+
+def test_hostile_body_stops_the_build_at_its_lines(kb_dir: Path, tmp_path: Path):
+    """Raw script and unsafe links in a body are errors at their lines (KB801/KB802), not silently dropped."""
+    edit(kb_dir / DEFECT, ("## 影响范围 / Impact\n", "## 影响范围 / Impact\n\n<script>alert(3)</script>\n"
+                                                  "[x](java&#9;script:alert(4))\n"))
+    config = tmp_path / "mkdocs.yml"
+    config.write_text((ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+                      .replace("docs_dir: content", f"docs_dir: {kb_dir}"), encoding="utf-8")
+    result = mkdocs_build(config, tmp_path / "site", cwd=kb_dir)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "Traceback" not in output
+    assert "DEF-0001-invoice-export-loses-cents.md:59:1: KB801 raw HTML `<script>` is not allowed" in output
+    assert "DEF-0001-invoice-export-loses-cents.md:60:" in output and "KB802" in output
+
+
+def test_build_sanitiser_is_a_second_line_of_defence():
+    from defectkb.site.sanitize import clean_html
+
+    dirty = ('<script>alert(3)</script><a href="javascript:alert(4)" onclick="alert(5)">click</a>'
+             '<a href="java&#9;script:x">t</a><img src=x onerror=alert(2)><iframe src=//e></iframe><p>ok</p>')
+    clean = clean_html(dirty)
+    for bad in ("<script", "javascript", "onclick", "onerror", "<iframe"):
+        assert bad not in clean, bad
+    assert "<p>ok</p>" in clean and ">click</a>" in clean
 
 
 def test_invalid_entry_fails_the_build_with_its_diagnostic(kb_dir: Path, tmp_path: Path):
