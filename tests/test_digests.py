@@ -1,0 +1,117 @@
+"""Retrospective digests of the real sample build: contents recomputed from plain YAML."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import ROOT
+from test_insights import day_of, sample, stats_json
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def bounds(key: str) -> tuple[date, date]:
+    if "-W" in key:
+        year, week = key.split("-W")
+        start = date.fromisocalendar(int(year), int(week), 1)
+        return start, start + timedelta(days=6)
+    if "-Q" in key:
+        year, q = int(key[:4]), int(key[-1])
+        start = date(year, 3 * q - 2, 1)
+        end = date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1) - timedelta(days=1)
+        return start, end
+    year, month = int(key[:4]), int(key[5:])
+    return date(year, month, 1), date(year + (month == 12), 1 if month == 12 else month + 1, 1) - timedelta(days=1)
+
+
+def latest_week() -> str:
+    last = max(day_of(d["reported_at"]) for d in sample("defect"))
+    iso = last.isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+PERIODS = ["2026-11", "2026-Q4", latest_week()]
+
+
+@pytest.mark.parametrize("key", PERIODS)
+def test_digest_lists_the_period(built_site: Path, key: str):
+    start, end = bounds(key)
+    defects, lessons = sample("defect"), sample("lesson")
+
+    def within(value: object) -> bool:
+        return value is not None and start <= day_of(value) <= end
+
+    new = sorted(d["id"] for d in defects if within(d["reported_at"]))
+    resolved = sorted(d["id"] for d in defects if within(d.get("resolved_at")))
+    new_lessons = sorted(le["id"] for le in lessons if within(le["created_at"]))
+    serious = sorted(d["id"] for d in defects if d["severity"] in ("fatal", "serious")
+                     and (within(d["reported_at"]) or within(d.get("resolved_at"))))
+    assert new, f"the sample should have defects in {key}"
+
+    page = soup(built_site / "digests" / key / "index.html")
+    assert page.select_one("h1").get_text().endswith(key)
+
+    def ids(table: str) -> list[str]:
+        return sorted(tr["data-id"] for tr in page.select(f"#{table} tbody tr"))
+
+    assert ids("kb-digest-new") == new
+    assert ids("kb-digest-resolved") == resolved
+    assert ids("kb-digest-lessons") == new_lessons
+    listed = sorted(li.select_one("a").get_text().split(" ")[0] for li in page.select("ul.kb-serious > li"))
+    assert listed == serious
+    figures = {tr["data-key"]: tr.select("td") for tr in page.select("#kb-digest-figures tbody tr")}
+    assert figures["new_defects"][0].get_text() == str(len(new))
+    assert figures["resolved"][0].get_text() == str(len(resolved))
+    assert figures["online"][0].get_text() == str(sum(1 for d in defects if within(d["reported_at"]) and d["online"]))
+
+    # the previous period, and the arrow comparing them
+    prev_start = (start - timedelta(days=1))
+    prev_key = {"-W": lambda: f"{prev_start.isocalendar().year}-W{prev_start.isocalendar().week:02d}",
+                "-Q": lambda: f"{prev_start.year}-Q{(prev_start.month - 1) // 3 + 1}"}
+    pk = next((f() for marker, f in prev_key.items() if marker in key), prev_start.strftime("%Y-%m"))
+    ps, pe = bounds(pk)
+    before = sum(1 for d in defects if ps <= day_of(d["reported_at"]) <= pe)
+    assert figures["new_defects"][1].get_text() == str(before)
+    change = figures["new_defects"][2].get_text()
+    assert change == "=" if before == len(new) else change.startswith("▲" if len(new) > before else "▼")
+
+    # who contributed: reporters of the new defects are all there
+    people = {a["href"].rstrip("/").split("/")[-1] for a in page.select("#kb-digest-contributors a")}
+    assert {d["reporter"] for d in defects if within(d["reported_at"])} <= people
+
+    # the same digest in api/stats.json
+    kind = "week" if "-W" in key else "quarter" if "-Q" in key else "month"
+    digest = next(d for d in stats_json(built_site)["digests"][kind] if d["period"] == key)
+    assert sorted(digest["new_defects"]) == new and sorted(digest["resolved"]) == resolved
+
+
+def test_only_periods_with_activity_get_a_page(built_site: Path):
+    """Activity: a defect reported, resolved, or closed/rejected without a fix; a lesson written."""
+    open_statuses = {"new", "analyzing", "fixing", "testing", "reopened", "deferred"}
+    defects, lessons = sample("defect"), sample("lesson")
+    days = [day_of(d["reported_at"]) for d in defects]
+    days += [day_of(d["resolved_at"]) for d in defects if d.get("resolved_at")]
+    days += [day_of(d["closed_at"]) for d in defects
+             if d.get("closed_at") and not d.get("resolved_at") and d["status"] not in open_statuses]
+    days += [day_of(le["created_at"]) for le in lessons]
+    expected = {x.strftime("%Y-%m") for x in days}
+    expected |= {f"{x.year}-Q{(x.month - 1) // 3 + 1}" for x in days}
+    expected |= {f"{x.isocalendar().year}-W{x.isocalendar().week:02d}" for x in days}
+    pages = {p.parent.name for p in (built_site / "digests").glob("*/index.html")}
+    assert pages == expected
+    index = soup(built_site / "digests" / "index.html")
+    linked = {a["href"].rstrip("/").split("/")[-1] for a in index.select(".kb-digest-list a")}
+    assert linked == pages
+
+
+def test_digest_prints_cleanly():
+    css = (ROOT / "kb" / "assets" / "kb.css").read_text(encoding="utf-8")
+    block = css[css.index("@media print"):]
+    assert "size: A4" in block
+    for chrome in (".md-header", ".md-sidebar", ".md-footer", ".md-tabs"):
+        assert chrome in block.split("{ display: none")[0]
