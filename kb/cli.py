@@ -253,7 +253,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     bases, problems = load_paths([default_target()])
     if problems or not bases:
         raise UsageError("cannot load the knowledge base; run `kb validate`")
-    chunks = export(bases[0], args.format, args.kind)
+    from defectkb.visibility import AudienceError, audience, view_for
+
+    try:
+        view = view_for(bases[0], audience(args.audience))
+    except AudienceError as exc:
+        raise UsageError(str(exc)) from None
+    chunks = export(view.kb, args.format, args.kind)
     if args.output:
         with open(args.output, "w", encoding="utf-8", newline="") as fh:
             fh.writelines(chunks)
@@ -354,6 +360,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("json", "jsonl", "csv"), default="json")
     p.add_argument("--kind", choices=sorted(MODELS))
     p.add_argument("--output", "-o", metavar="FILE")
+    p.add_argument("--audience", choices=("internal", "public"),
+                   help="public: only public entries (default: $DEFECTKB_AUDIENCE, else internal)")
     p.set_defaults(func=cmd_export)
     return parser
 

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from defectkb.enums import DefectStatus, LessonStatus, Resolution, Severity
+from defectkb.enums import DefectStatus, LessonStatus, Resolution, Severity, Visibility
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 if TYPE_CHECKING:
@@ -256,6 +256,8 @@ class Config(BaseModel):
     timeline_required_for: list[str] = Field(default_factory=lambda: ["incident"])
     imported: ImportedConfig = Field(default_factory=ImportedConfig)
     html: HtmlConfig = Field(default_factory=HtmlConfig)
+    # entries without `visibility` are this; a public build (DEFECTKB_AUDIENCE=public) leaves internal ones out
+    visibility_default: Visibility = Visibility.internal
     secrets: SecretsConfig = Field(default_factory=SecretsConfig)
     defect: KindConfig = Field(default_factory=_defect_defaults)
     lesson: KindConfig = Field(default_factory=_lesson_defaults)

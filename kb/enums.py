@@ -296,3 +296,8 @@ class OdcSource(LabeledEnum):
     reused_library = "reused_library", "复用库"
     outsourced = "outsourced", "外包"
     ported = "ported", "移植"
+
+
+class Visibility(LabeledEnum):
+    public = "public", "公开", "May appear in a public build of the site."
+    internal = "internal", "内部", "Left out of public builds: pages, lists, figures, feeds, search and data."

@@ -6,6 +6,8 @@ from defectkb.enums import LabeledEnum
 
 _LABELS: dict[str, tuple[str, str]] = {
     "home": ("Home", "首页"),
+    "public_note": ("Public edition: internal entries are left out, and every figure counts public entries only.",
+                    "公开版：不含内部条目，所有数字只统计公开条目。"),
     "defects": ("Defects", "缺陷"),
     "lessons": ("Lessons", "经验教训"),
     "all_defects": ("All defects", "全部缺陷"),

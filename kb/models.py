@@ -34,6 +34,7 @@ from defectkb.enums import (
     Resolution,
     Severity,
     SourceType,
+    Visibility,
 )
 from pydantic import (
     BaseModel,
@@ -177,6 +178,9 @@ class EntryBase(Strict):
     pm: Key = Field(description="Owning product manager (people registry id, role pm). 负责产品经理")
     severity: Severity = Field(description="Impact of the defect or of the event. 严重程度")
     tags: list[Key] = Field(default_factory=list, description="Facets from the tag vocabulary. 标签")
+    visibility: Visibility | None = Field(
+        None, description="Who may read it: a public build leaves internal entries out; empty means "
+                          "kb.yml `visibility_default`. 可见范围")
 
 
 class Defect(EntryBase):

@@ -23,3 +23,6 @@ class DefectKBConfig(Config):
     listing_limit = opt.Type(int, default=100)
     # first added / last updated per entry from git; by default kb.yml's `git_facts` (false)
     git_facts = opt.Optional(opt.Type(bool))
+    # who the site is for: "public" leaves internal entries out of every output; the environment
+    # variable DEFECTKB_AUDIENCE wins over this (so CI can build both from one mkdocs.yml)
+    audience = opt.Optional(opt.Choice(("internal", "public")))

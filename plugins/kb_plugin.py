@@ -24,6 +24,7 @@ from defectkb.site.context import SiteContext
 from defectkb.site.pages import GeneratedPage, data_files, generate
 from defectkb.site.sanitize import UnreadableLinks, clean_html
 from defectkb.vcs.history import FactsUnavailable, GitFacts, git_facts
+from defectkb.visibility import AudienceError, View, audience, view_for
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
@@ -59,6 +60,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         self.generated: dict[str, GeneratedPage] = {}
         self.kb_config_path: Path | None = None
         self.state: incremental.PreviewState | None = None
+        self.view = View(None)  # type: ignore[arg-type]  # set in on_config
         self.processed: set[str] = set()
         self.git_facts: dict[str, GitFacts] = {}
         self.git_facts_warned = False  # `serve` reuses this object: warn once, not per rebuild
@@ -87,6 +89,13 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         self.kb = load(Path(config.docs_dir), kb_config, display_base=Path.cwd(),
                        cache=self.state.cache if self.state else None)
         self._report(self.kb)
+        try:
+            self.view = view_for(self.kb, audience(self.config.audience))
+        except AudienceError as exc:
+            raise PluginError(str(exc)) from None
+        self.kb = self.view.kb  # everything below sees only what this audience may see
+        if self.view.public:
+            log.info(f"defectkb: public build: {len(self.view.hidden_ids)} internal entries left out")
         self.entries = {e.rel_path: e for e in self.kb.entries}
         enabled = self.config.git_facts if self.config.git_facts is not None else kb_config.git_facts
         self.git_facts = self._git_facts(Path(config.docs_dir), kb_config) if enabled else {}
@@ -103,7 +112,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         config.extra_css.append(f"{ASSET_URI}/kb.css")
         config.extra_javascript.append(f"{ASSET_URI}/kb.js")
         # Pasted output such as `expected:<http://[host/path]>` is text, not a crashed build.
-        config.markdown_extensions.append(UnreadableLinks())
+        config.markdown_extensions.append(UnreadableLinks(hidden=self.view.hidden_paths))
         self.html_policy = kb_config.html.policy()
         if self.config.nav and config.nav is None:
             t = self.ctx.t
@@ -167,7 +176,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         data_prefix = self.kb.config.data_dir.strip("/") + "/"
         for file in list(files):
             # Registries may hold e-mail addresses: read by the build, never published.
-            if file.src_uri.startswith(data_prefix):
+            if file.src_uri.startswith(data_prefix) or file.src_uri in self.view.hidden_paths:
                 files.remove(file)
         self.ctx.home_is_generated = files.get_file_from_path("index.md") is None
         self.generated = {}
@@ -214,13 +223,16 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         generated = self.generated.get(page.file.src_uri)
         if generated is not None:
-            return generated.html + html
+            note = (f'<p class="kb-audience-note">{escape(self.ctx.t("public_note"))}</p>'
+                    if self.view.public and self.ctx is not None else "")
+            return note + generated.html + html
         entry = self.entries.get(page.file.src_uri)
         if entry is None or self.ctx is None:
             return html
         # Only entries are indexed for search: listing pages would drown the results.
         return (f'<div data-pagefind-body><span data-pagefind-meta="title" hidden>{entry_title(entry)}</span>'
-                f"{entry_card(self.ctx, entry, self.git_facts.get(entry.rel_path))}{clean_html(html, self.html_policy)}</div>")
+                f"{entry_card(self.ctx, entry, self.git_facts.get(entry.rel_path))}"
+                f"{clean_html(html, self.html_policy)}</div>")
 
     @event_priority(110)  # before the tags plugin fills its listings (priority 100)
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:

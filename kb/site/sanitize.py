@@ -32,11 +32,25 @@ def _readable(url: str) -> bool:
 
 
 class _UnreadableLinksProcessor(Treeprocessor):
+    def __init__(self, md: Markdown, hidden_names: frozenset[str]) -> None:
+        super().__init__(md)
+        self.hidden_names = hidden_names
+
+    def _hidden(self, url: str) -> bool:
+        """A relative link to an entry this audience does not see (matched by its file name)."""
+        if not self.hidden_names or "://" in url or url.startswith(("mailto:", "#")):
+            return False
+        name = url.split("#", 1)[0].split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+        return name in self.hidden_names or f"{name}.md" in self.hidden_names
+
     def run(self, root: ET.Element) -> None:
         for parent in root.iter():
             for i, child in enumerate(list(parent)):
                 attr = "href" if child.tag == "a" else "src" if child.tag == "img" else None
-                if attr is None or _readable(child.get(attr, "")):
+                if attr is None:
+                    continue
+                url = child.get(attr, "")
+                if _readable(url) and not self._hidden(url):
                     continue
                 # Keep the text; drop only the link. An image becomes its alt text.
                 span = ET.Element("span")
@@ -50,6 +64,12 @@ class _UnreadableLinksProcessor(Treeprocessor):
 
 
 class UnreadableLinks(Extension):
+    """Links MkDocs cannot parse, and links to entries a public build leaves out, become text."""
+
+    def __init__(self, hidden: set[str] | frozenset[str] = frozenset()) -> None:
+        super().__init__()
+        self.hidden_names = frozenset(p.rsplit("/", 1)[-1] for p in hidden)
+
     def extendMarkdown(self, md: Markdown) -> None:
         # Above MkDocs' own link rewriting (priority 0), which raises on such URLs.
-        md.treeprocessors.register(_UnreadableLinksProcessor(md), "defectkb_unreadable_links", 5)
+        md.treeprocessors.register(_UnreadableLinksProcessor(md, self.hidden_names), "defectkb_unreadable_links", 5)
