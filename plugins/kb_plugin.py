@@ -64,8 +64,6 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         self.processed: set[str] = set()
         self.git_facts: dict[str, GitFacts] = {}
         self.git_facts_warned = False  # `serve` reuses this object: warn once, not per rebuild
-        self.git_facts: dict[str, GitFacts] = {}
-        self.git_facts_warned = False  # `serve` reuses this object: warn once, not per rebuild
 
     # -- configuration and loading ----------------------------------------------------------
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -99,8 +97,6 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         self.entries = {e.rel_path: e for e in self.kb.entries}
         enabled = self.config.git_facts if self.config.git_facts is not None else kb_config.git_facts
         self.git_facts = self._git_facts(Path(config.docs_dir), kb_config) if enabled else {}
-        enabled = self.config.git_facts if self.config.git_facts is not None else kb_config.git_facts
-        self.git_facts = self._git_facts(Path(config.docs_dir), kb_config) if enabled else {}
 
         self.ctx = SiteContext(self.kb, language=language, directory_urls=config.use_directory_urls,
                                people_dir=self.config.people_dir, products_dir=self.config.products_dir,
@@ -129,16 +125,6 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
             if self.ctx.search:
                 config.nav.append({t("search"): f"{self.ctx.search_dir}/index.md"})
         return config
-
-    def _git_facts(self, content: Path, kb_config: Config) -> dict[str, GitFacts]:
-        """First added / last updated per entry from one `git log`; off, with one warning, without history."""
-        try:
-            return git_facts(content, [kb_config.defect.folder, kb_config.lesson.folder])
-        except FactsUnavailable as exc:
-            if not self.git_facts_warned:
-                self.git_facts_warned = True
-                log.warning(f"git_facts is off for this build: {exc}")
-            return {}
 
     def _git_facts(self, content: Path, kb_config: Config) -> dict[str, GitFacts]:
         """First added / last updated per entry from one `git log`; off, with one warning, without history."""
