@@ -115,6 +115,15 @@ def figure(chart: alt.TopLevelMixin | Mapping[str, Any], *, fig_id: str, title: 
             f"{csv_link}</details></figure>")
 
 
+def table_figure(*, fig_id: str, header: Sequence[str], rows: Sequence[Sequence[object]],
+                 csv_href: str | None = None, definition: str = "") -> str:
+    """A figure shown as its table only (no chart), with the same caption and CSV link."""
+    csv_link = f'<p class="kb-csv"><a href="{_e(csv_href)}" download>CSV</a></p>' if csv_href else ""
+    caption = f'<figcaption class="kb-chart-caption">{definition}</figcaption>' if definition else ""
+    return (f'<figure class="kb-figure kb-figure-table" id="{fig_id}">{data_table(header, rows)}{caption}'
+            f"{csv_link}</figure>")
+
+
 # -- chart builders: plain rows in, an Altair chart out ------------------------------------
 
 
@@ -152,7 +161,6 @@ def stacked_columns(rows: list[dict[str, Any]], *, title: str, x_title: str, y_t
                            scale=_scale([labels[k] for k in keys], {labels[k]: (colors or {}).get(k, "")
                                                                     for k in keys if (colors or {}).get(k)})),
         "order": alt.Order("rank:Q"),
-        "tooltip": [alt.Tooltip("x:O"), alt.Tooltip("label:N"), alt.Tooltip("n:Q")],
     }
     rank = {k: i for i, k in enumerate(keys)}
     for d in data:
@@ -174,7 +182,6 @@ def lines(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: str,
         y=alt.Y("y:Q", title=y_title, axis=alt.Axis(format=fmt)),
         color=alt.Color("series:N", title=series_title, scale=_scale(series),
                         legend=alt.Legend() if len(series) > 1 else None),
-        tooltip=[alt.Tooltip("x:O"), alt.Tooltip("series:N"), alt.Tooltip("y:Q", format=".2f")],
     )
     return _spec(chart)
 
@@ -219,7 +226,6 @@ def grouped_bars(rows: list[dict[str, Any]], *, title: str, x_title: str, y_titl
         xOffset=alt.XOffset("series:N", sort=list(series)),
         y=alt.Y("y:Q", title=y_title),
         color=alt.Color("series:N", title=series_title, scale=_scale(series)),
-        tooltip=[alt.Tooltip("x:N"), alt.Tooltip("series:N"), alt.Tooltip("y:Q", format=".1f")],
     )
     return _spec(chart)
 
@@ -238,6 +244,5 @@ def share_bars(rows: list[dict[str, Any]], *, title: str, y_title: str, x_title:
         color=alt.Color("label:N", title=None, scale=alt.Scale(domain=[labels[k] for k in used],
                                                                range=[colors.get(k, "#888") for k in used])),
         order=alt.Order("rank:Q"),
-        tooltip=[alt.Tooltip("group:N"), alt.Tooltip("label:N"), alt.Tooltip("n:Q")],
     ).properties(title=title, width=WIDTH, height=26 * len(groups))
     return _spec(chart)

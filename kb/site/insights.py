@@ -37,11 +37,16 @@ def _tile(key: str, label: str, value: str, note: str = "") -> str:
             f'<span class="kb-fig-label">{esc(label)}</span>{note_html}</div>')
 
 
+# Charts drawn on product and department pages; their other figures are tables (same data, same
+# CSV). Rendering costs ~50 ms a chart, and scopes multiply: this keeps charts a small share of a build.
+SCOPE_CHARTS = frozenset({"flow", "types", "phases", "escapes"})
+
+
 class ChartMaker:
     """Renders the charts of one page; writes each chart's CSV next to the page's other data."""
 
-    def __init__(self, ctx: SiteContext, here: str, csv_prefix: str) -> None:
-        self.ctx, self.here, self.csv_prefix = ctx, here, csv_prefix
+    def __init__(self, ctx: SiteContext, here: str, csv_prefix: str, only: frozenset[str] | None = None) -> None:
+        self.ctx, self.here, self.csv_prefix, self.only = ctx, here, csv_prefix, only
 
     def __call__(self, name: str, spec: dict[str, Any] | None, *, title: str, desc: str,
                  header: Sequence[str], rows: Sequence[Sequence[object]], definition: str = "") -> str:
@@ -49,6 +54,10 @@ class ChartMaker:
             return f'<p class="kb-empty">{esc(self.ctx.t("no_entries"))}</p>'
         path = f"{self.csv_prefix}-{name}.csv"
         self.ctx.extra_files[path] = charts.to_csv(header, rows)
+        if self.only is not None and name not in self.only:
+            return charts.table_figure(fig_id=f"fig-{name}", header=header, rows=rows,
+                                       csv_href=self.ctx.file_href(self.here, path),
+                                       definition=_code(definition) if definition else "")
         return charts.figure(spec, fig_id=f"fig-{name}", title=title, desc=desc, header=header, rows=rows,
                              data_label=self.ctx.t("data_table"), csv_href=self.ctx.file_href(self.here, path),
                              definition=_code(definition) if definition else "")
@@ -68,7 +77,7 @@ def _label(ctx: SiteContext, enum: Any, key: str) -> str:
 def insight_charts(ctx: SiteContext, f: Figures, here: str, csv_prefix: str) -> list[tuple[str, str, str]]:
     """(anchor, heading, figure HTML) for every chart of a scope."""
     t = ctx.t
-    make = ChartMaker(ctx, here, csv_prefix)
+    make = ChartMaker(ctx, here, csv_prefix, None if f.scope.kind == "all" else SCOPE_CHARTS)
     sev = {s.value: ctx.t.enum(s) for s in Severity}
     out = []
 
@@ -269,8 +278,11 @@ def mix_chart(ctx: SiteContext, here: str, by_severity: dict[str, int], by_statu
                          header=["", t("kind"), t("count_n")], rows=table, data_label=t("data_table"))
 
 
-def activity_chart(ctx: SiteContext, months: list[tuple[str, dict[str, int]]]) -> str:
-    """A person's monthly activity: owned defects reported and resolved, lessons written."""
+def activity_chart(ctx: SiteContext, months: list[tuple[str, dict[str, int]]], *, draw: bool = True) -> str:
+    """A person's monthly activity: owned defects reported and resolved, lessons written.
+
+    `draw=False` gives the table alone (people who own nothing: their only series is lessons).
+    """
     t = ctx.t
     series = [("reported", t("reported_count")), ("resolved", t("fixed_count")), ("lessons", t("lessons_written"))]
     rows = [{"x": m, "series": label, "y": c.get(key, 0)} for m, c in months for key, label in series]
@@ -278,12 +290,15 @@ def activity_chart(ctx: SiteContext, months: list[tuple[str, dict[str, int]]]) -
     if not table:
         return ""
     title = t("activity")
+    header = [t("month"), *(label for _, label in series)]
+    definition = _code(ctx.t.definitions()["activity"])
+    if not draw:
+        return charts.table_figure(fig_id="fig-activity", header=header, rows=table, definition=definition)
     spec = charts.grouped_bars(rows, title=title, x_title=t("month"), y_title=t("count_n"), series_title="",
                                series=[label for _, label in series], x_order=[m for m, _ in months])
     desc = f"{title}: " + "; ".join(f"{r[0]} {r[1]}/{r[2]}/{r[3]}" for r in table[-6:])
-    return charts.figure(spec, fig_id="fig-activity", title=title, desc=desc,
-                         header=[t("month"), *(label for _, label in series)], rows=table,
-                         data_label=t("data_table"), definition=_code(ctx.t.definitions()["activity"]))
+    return charts.figure(spec, fig_id="fig-activity", title=title, desc=desc, header=header, rows=table,
+                         data_label=t("data_table"), definition=definition)
 
 
 # -- reading list ---------------------------------------------------------------------------

@@ -348,7 +348,7 @@ def person_page(ctx: SiteContext, pid: str, kb_median: float | None) -> Generate
         _figure("actions_open", t("actions_open"), f"{s.actions_open}{overdue}"),
     ])
     months = _months(s, ctx.kb.today)
-    chart = activity_chart(ctx, [(m, dict(c)) for m, c in months]) if months else ""
+    chart = activity_chart(ctx, [(m, dict(c)) for m, c in months], draw=Role.pm in person.roles) if months else ""
     sections = [
         _h1(person.name),
         f'<p class="kb-person-info">{info}</p>' if info else "",
