@@ -13,8 +13,11 @@ import csv
 import hashlib
 import io
 import json
+import multiprocessing
 import re
+import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from html import escape
 from typing import Any
 
@@ -33,12 +36,15 @@ _CONFIG = {
     "background": None,
     "font": "sans-serif",
     "view": {"stroke": None},
+    # the <svg> is role="img" with a title and description; per-mark labels would only bloat it
+    "mark": {"aria": False}, "bar": {"aria": False}, "line": {"aria": False}, "point": {"aria": False},
+    "rect": {"aria": False},
     "title": {"color": "currentColor", "fontSize": 14, "anchor": "start", "fontWeight": "bold"},
     "axis": {"labelColor": "currentColor", "titleColor": "currentColor", "domainColor": "currentColor",
              "tickColor": "currentColor", "gridColor": _GRID, "labelFontSize": 12, "titleFontSize": 12},
     "legend": {"labelColor": "currentColor", "titleColor": "currentColor", "labelFontSize": 12,
                "titleFontSize": 12, "orient": "bottom", "direction": "horizontal"},
-    "text": {"color": "currentColor", "fontSize": 12},
+    "text": {"color": "currentColor", "fontSize": 12, "aria": False},
 }
 _CACHE: dict[str, str] = {}  # spec hash -> SVG; also reused across preview rebuilds
 _CACHE_MAX = 4096
@@ -49,23 +55,109 @@ def _e(value: object) -> str:
     return escape(str(value), quote=True)
 
 
+def spec_key(spec: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(spec, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _remember(key: str, svg: str) -> None:
+    if len(_CACHE) >= _CACHE_MAX:
+        _CACHE.clear()
+    _CACHE[key] = svg
+
+
+def _render(spec: dict[str, Any]) -> tuple[str, float]:
+    """Runs in the worker process: the SVG and the seconds it took."""
+    t0 = time.perf_counter()
+    return vl_convert.vegalite_to_svg(spec), time.perf_counter() - t0
+
+
 def render_svg(spec: Mapping[str, Any]) -> str:
     """The SVG of a Vega-Lite spec, rendered once per distinct spec."""
-    import time
-
-    key = hashlib.sha256(json.dumps(spec, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    key = spec_key(spec)
     svg = _CACHE.get(key)
     if svg is not None:
         stats["cached"] += 1
         return svg
-    t0 = time.perf_counter()
-    svg = vl_convert.vegalite_to_svg(dict(spec))
-    stats["seconds"] += time.perf_counter() - t0
+    svg, seconds = _render(dict(spec))
+    stats["seconds"] += seconds
     stats["rendered"] += 1
-    if len(_CACHE) >= _CACHE_MAX:
-        _CACHE.clear()
-    _CACHE[key] = svg
+    _remember(key, svg)
     return svg
+
+
+_MARKER = re.compile(r"<!--kb-chart:([0-9a-f]{64}):([A-Za-z0-9_-]+)-->")
+
+
+class Renderer:
+    """Renders a build's charts in a worker process while MkDocs renders the other pages.
+
+    Pages get a marker per chart when they are generated (`figure(..., renderer=)`); `start()`
+    sends every new spec to one worker process; `fill()` swaps the markers for the SVGs when a
+    page's HTML is finally needed, by which time most charts are done. Without a worker (it
+    could not start) charts are rendered in this process, with the same result.
+    """
+
+    def __init__(self) -> None:
+        self.specs: dict[str, dict[str, Any]] = {}
+        self.meta: dict[tuple[str, str], tuple[str, str]] = {}  # (key, fig_id) -> (title, desc)
+        self.futures: dict[str, Future[tuple[str, float]]] = {}
+        self.pool: ProcessPoolExecutor | None = None
+        self.waited = 0.0  # seconds the build spent waiting for the worker
+
+    def marker(self, spec: Mapping[str, Any], fig_id: str, title: str, desc: str) -> str:
+        key = spec_key(spec)
+        if key not in _CACHE:
+            self.specs.setdefault(key, dict(spec))
+        self.meta[(key, fig_id)] = (title, desc)
+        return f"<!--kb-chart:{key}:{fig_id}-->"
+
+    def start(self) -> None:
+        todo = {k: s for k, s in self.specs.items() if k not in _CACHE and k not in self.futures}
+        if not todo:
+            return
+        try:
+            if self.pool is None:
+                self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            for key, spec in todo.items():
+                self.futures[key] = self.pool.submit(_render, spec)
+        except (OSError, RuntimeError):  # no worker: render in this process when needed
+            self.close()
+
+    def svg(self, key: str) -> str:
+        svg = _CACHE.get(key)
+        if svg is not None:
+            stats["cached"] += 1
+            return svg
+        future = self.futures.pop(key, None)
+        if future is None:
+            return render_svg(self.specs[key])
+        t0 = time.perf_counter()
+        try:
+            svg, seconds = future.result()
+        except Exception:  # the worker died: render here
+            return render_svg(self.specs[key])
+        self.waited += time.perf_counter() - t0
+        stats["seconds"] += seconds
+        stats["rendered"] += 1
+        _remember(key, svg)
+        return svg
+
+    def fill(self, html: str) -> str:
+        if "<!--kb-chart:" not in html:
+            return html
+
+        def swap(m: re.Match[str]) -> str:
+            key, fig_id = m.group(1), m.group(2)
+            title, desc = self.meta[(key, fig_id)]
+            return accessible(self.svg(key), fig_id, title, desc)
+
+        return _MARKER.sub(swap, html)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+        self.futures.clear()
 
 
 _SVG_OPEN = re.compile(r"<svg\b[^>]*>")
@@ -104,10 +196,16 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 def figure(chart: alt.TopLevelMixin | Mapping[str, Any], *, fig_id: str, title: str, desc: str,
            header: Sequence[str], rows: Sequence[Sequence[object]], data_label: str = "Data",
-           csv_href: str | None = None, definition: str = "") -> str:
-    """A chart as a <figure>: the SVG, a caption (definition) and the data in a <details> table."""
+           csv_href: str | None = None, definition: str = "", renderer: Renderer | None = None) -> str:
+    """A chart as a <figure>: the SVG, a caption (definition) and the data in a <details> table.
+
+    With a `renderer` the SVG is a marker until `renderer.fill()`; without, it is rendered now.
+    """
     spec = chart if isinstance(chart, Mapping) else chart.to_dict(validate=False)
-    svg = accessible(render_svg(spec), fig_id, title, desc)
+    if renderer is not None:
+        svg = renderer.marker(spec, fig_id, title, desc)
+    else:
+        svg = accessible(render_svg(spec), fig_id, title, desc)
     csv_link = f' · <a href="{_e(csv_href)}" download>CSV</a>' if csv_href else ""
     caption = f'<figcaption class="kb-chart-caption">{definition}</figcaption>' if definition else ""
     return (f'<figure class="kb-figure" id="{fig_id}"><div class="kb-chart">{svg}</div>{caption}'

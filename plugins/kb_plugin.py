@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import defectkb
+from defectkb.charts import Renderer
 from defectkb.config import CONFIG_NAME, Config, ConfigError, load_config
 from defectkb.diagnostics import Severity
 from defectkb.formatting import format_text_line
@@ -102,7 +103,8 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
                                people_dir=self.config.people_dir, products_dir=self.config.products_dir,
                                tags_dir=self.config.tags_dir, search=self.config.search == "pagefind",
                                listing_limit=self.config.listing_limit, assets_dir=ASSET_URI,
-                               site_url=config.site_url or None, site_name=config.site_name or "")
+                               site_url=config.site_url or None, site_name=config.site_name or "",
+                               charts=Renderer())
         if not config.site_url:
             log.info("defectkb: no `site_url` in mkdocs.yml, so no Atom feeds (they need absolute links)")
         config.extra_css.append(f"{ASSET_URI}/kb.css")
@@ -175,6 +177,8 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
             files.append(File.generated(config, page.src, content=page.markdown_suffix or "\n"))
         for path, content in data_files(self.ctx).items():
             files.append(File.generated(config, path, content=content))
+        if self.ctx.charts is not None:
+            self.ctx.charts.start()  # charts render in a worker while MkDocs renders the entry pages
         for asset in ("kb.css", "kb.js"):
             files.append(File.generated(config, f"{ASSET_URI}/{asset}", abs_src_path=str(ASSETS / asset)))
         if self.state is not None:
@@ -211,7 +215,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         if generated is not None:
             note = (f'<p class="kb-audience-note">{escape(self.ctx.t("public_note"))}</p>'
                     if self.view.public and self.ctx is not None else "")
-            return note + generated.html + html
+            return note + (self.ctx.charts.fill(generated.html) if self.ctx.charts else generated.html) + html
         entry = self.entries.get(page.file.src_uri)
         if entry is None or self.ctx is None:
             return html
@@ -235,6 +239,8 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         return page_chrome(self.ctx, page.file.src_uri, output)
 
     def on_post_build(self, config: MkDocsConfig) -> None:
+        if self.ctx is not None and self.ctx.charts is not None:
+            self.ctx.charts.close()
         if self.ctx is None or not self.ctx.search:
             return
         if incremental.serving():

@@ -9,6 +9,7 @@ from functools import cached_property
 from html import escape
 
 from defectkb.analytics import PersonStats, Summary, people_stats, summary
+from defectkb.charts import Renderer
 from defectkb.i18n import Labels
 from defectkb.insights.digests import Digest
 from defectkb.insights.digests import build as build_digests
@@ -54,6 +55,8 @@ class SiteContext:
     feeds_dir: str = "feeds"
     # files the pages refer to besides themselves (chart CSVs), filled while pages are generated
     extra_files: dict[str, str] = field(default_factory=dict, repr=False)
+    # set by the build to render charts in a worker process; None renders them on the spot
+    charts: Renderer | None = field(default=None, repr=False)
     _prefixes: dict[str, str] = field(default_factory=dict, repr=False)
     row_cache: dict[tuple[str, str, str], str] = field(default_factory=dict, repr=False)
 

@@ -60,7 +60,7 @@ class ChartMaker:
                                        definition=_code(definition) if definition else "")
         return charts.figure(spec, fig_id=f"fig-{name}", title=title, desc=desc, header=header, rows=rows,
                              data_label=self.ctx.t("data_table"), csv_href=self.ctx.file_href(self.here, path),
-                             definition=_code(definition) if definition else "")
+                             definition=_code(definition) if definition else "", renderer=self.ctx.charts)
 
 
 def _sev_domain(ctx: SiteContext) -> list[tuple[str, str]]:
@@ -275,7 +275,8 @@ def mix_chart(ctx: SiteContext, here: str, by_severity: dict[str, int], by_statu
               r["n"]] for r in rows if r["n"]]
     desc = f"{title}: " + ", ".join(f"{a} {b}" for _, a, b in table)
     return charts.figure(spec, fig_id=f"fig-{name}", title=title, desc=desc,
-                         header=["", t("kind"), t("count_n")], rows=table, data_label=t("data_table"))
+                         header=["", t("kind"), t("count_n")], rows=table, data_label=t("data_table"),
+                         renderer=ctx.charts)
 
 
 def activity_chart(ctx: SiteContext, months: list[tuple[str, dict[str, int]]], *, draw: bool = True) -> str:
@@ -298,7 +299,7 @@ def activity_chart(ctx: SiteContext, months: list[tuple[str, dict[str, int]]], *
                                series=[label for _, label in series], x_order=[m for m, _ in months])
     desc = f"{title}: " + "; ".join(f"{r[0]} {r[1]}/{r[2]}/{r[3]}" for r in table[-6:])
     return charts.figure(spec, fig_id="fig-activity", title=title, desc=desc, header=header, rows=table,
-                         data_label=t("data_table"), definition=definition)
+                         data_label=t("data_table"), definition=definition, renderer=ctx.charts)
 
 
 # -- reading list ---------------------------------------------------------------------------
