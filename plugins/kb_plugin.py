@@ -65,6 +65,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         self.processed: set[str] = set()
         self.git_facts: dict[str, GitFacts] = {}
         self.git_facts_warned = False  # `serve` reuses this object: warn once, not per rebuild
+        self.search_pages: list[str] = []  # entry pages' output paths: what the search index holds
 
     # -- configuration and loading ----------------------------------------------------------
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -167,6 +168,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
             if file.src_uri.startswith(data_prefix) or file.src_uri in self.view.hidden_paths:
                 files.remove(file)
         self.ctx.home_is_generated = files.get_file_from_path("index.md") is None
+        self.search_pages = [f.dest_uri for f in files if f.src_uri in self.entries]
         self.generated = {}
         for page in generate(self.ctx):
             if files.get_file_from_path(page.src) is not None:
@@ -245,7 +247,10 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
             return
         if incremental.serving():
             # In the preview the page must not wait for the search index: index in the background.
-            threading.Thread(target=build_search_index, args=(Path(config.site_dir), self.ctx.language),
+            threading.Thread(target=build_search_index,
+                             args=(Path(config.site_dir), self.ctx.language, list(self.search_pages),
+                                   self.config.search_shard_pages),
                              daemon=True).start()
         else:
-            build_search_index(Path(config.site_dir), self.ctx.language)
+            build_search_index(Path(config.site_dir), self.ctx.language, self.search_pages,
+                               self.config.search_shard_pages)

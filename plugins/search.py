@@ -1,26 +1,97 @@
 """Full-text search with Pagefind: a static index split into small chunks, so the browser loads
-only what a query needs (kilobytes, not the whole index). The extended build segments Chinese."""
+only what a query needs (kilobytes, not the whole index). The extended build segments Chinese.
+
+Pagefind's indexer holds everything it indexes in memory until it writes (about 0.3 MB per
+Chinese entry page), so one run over 100,000 entries would need tens of GB. The entry pages are
+therefore indexed in shards of `SHARD_PAGES`, one indexer run after another, each into its own
+bundle: the first in `pagefind/`, the others in `pagefind/shard-N/`, listed in
+`pagefind/shards.json`. The browser merges them with Pagefind's `mergeIndex` (kb/assets/kb.js).
+Each run sees only its shard: the pages are hard-linked (or copied) into a staging folder whose
+layout mirrors the site, so the result URLs are the site's.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
 log = logging.getLogger("mkdocs.plugins.defectkb")
 
+SHARD_PAGES = 2000  # entry pages per indexer run: its peak stays near 0.7 GB (Chinese), whatever the size
+BUNDLE = "pagefind"
+MANIFEST = "shards.json"  # {"bundles": ["shard-1/", ...]}: the bundles to merge into the first one
+_lock = threading.Lock()  # the preview indexes in a background thread; never two runs at once
 
-def build_search_index(site_dir: Path, language: str) -> None:
-    command = [sys.executable, "-m", "pagefind", "--site", str(site_dir), "--output-subdir", "pagefind",
+
+def shards(pages: Sequence[str], size: int = SHARD_PAGES) -> list[list[str]]:
+    """Pages in index order, cut into runs of at most `size` (at least one, maybe empty)."""
+    size = max(1, size)
+    ordered = sorted(pages)
+    return [ordered[i:i + size] for i in range(0, len(ordered), size)] or [[]]
+
+
+def build_search_index(site_dir: Path, language: str, pages: Sequence[str], shard_pages: int = SHARD_PAGES) -> None:
+    """Index `pages` (paths relative to `site_dir`, the entry pages) into `site_dir/pagefind`."""
+    with _lock:
+        parts = shards(pages, shard_pages)
+        # Build next to the old bundle and swap at the end: a preview keeps searching meanwhile.
+        work = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site_dir))
+        try:
+            out = work / BUNDLE
+            for k, part in enumerate(parts):
+                _index(site_dir, work / f"stage-{k}", part, out if k == 0 else out / f"shard-{k}", language)
+            (out / MANIFEST).write_text(json.dumps({"bundles": [f"shard-{k}/" for k in range(1, len(parts))]}),
+                                        encoding="utf-8")
+            final = site_dir / BUNDLE
+            old = work / "old"
+            if final.exists():
+                final.rename(old)
+            out.rename(final)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        if len(parts) > 1:
+            log.info(f"defectkb: search index in {len(parts)} shards of up to {shard_pages} pages")
+
+
+def _stage(site_dir: Path, stage: Path, pages: Sequence[str]) -> None:
+    """A folder holding only these pages, at their paths in the site (hard links: no copying)."""
+    link = True
+    for rel in pages:
+        src = site_dir / rel
+        dest = stage / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if link:
+            try:
+                os.link(src, dest)
+                continue
+            except OSError:  # another file system, or links not supported: copy instead
+                link = False
+        shutil.copyfile(src, dest)
+
+
+def _index(site_dir: Path, stage: Path, pages: Sequence[str], output: Path, language: str) -> None:
+    _stage(site_dir, stage, pages)
+    if not pages:  # an empty knowledge base still gets a bundle, so the search page loads
+        (stage / "index.html").write_text("<!doctype html><html><body></body></html>", encoding="utf-8")
+    command = [sys.executable, "-m", "pagefind", "--site", str(stage), "--output-path", str(output),
                "--force-language", "zh" if language == "zh" else "en", "--exclude-selectors", ".headerlink",
                "--quiet"]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=900)
     except FileNotFoundError as exc:  # pragma: no cover - python itself is missing
         raise PluginError(f"cannot run Pagefind: {exc}") from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()[-5:]
         raise PluginError("Pagefind could not index the site (pip install 'pagefind[extended]'):\n"

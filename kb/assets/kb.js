@@ -314,13 +314,24 @@
 
   // The header search box: `/` or `s` focuses it; results appear below it as you type
   // (Pagefind's JS API, loaded on first use); Enter opens the full search page.
+  // A large site's index comes in shards (bundles indexed one after another to bound the
+  // indexer's memory): `pagefind/shards.json` lists the bundles to merge into the first one.
+  function shardUrls(bundle) {
+    var base = new URL(bundle, document.baseURI).href;
+    return fetch(base + "shards.json").then(function (r) { return r.ok ? r.json() : { bundles: [] }; })
+      .catch(function () { return { bundles: [] }; })
+      .then(function (m) { return (m.bundles || []).map(function (b) { return new URL(b, base).href; }); });
+  }
   var pagefind = null;
   function getPagefind(bundle) {
     if (!pagefind) {
       var url = new URL(bundle + "pagefind.js", document.baseURI).href;
       var root = new URL(bundle + "../", document.baseURI).pathname;
-      pagefind = import(url).then(function (pf) {
-        return Promise.resolve(pf.options({ baseUrl: root })).then(function () { return pf; });
+      pagefind = Promise.all([import(url), shardUrls(bundle)]).then(function (loaded) {
+        var pf = loaded[0];
+        return Promise.resolve(pf.options({ baseUrl: root })).then(function () {
+          return Promise.all(loaded[1].map(function (u) { return pf.mergeIndex(u, { baseUrl: root }); }));
+        }).then(function () { return pf; });
       });
     }
     return pagefind;
@@ -396,12 +407,17 @@
     document.head.appendChild(css);
     var script = document.createElement("script");
     script.src = bundle + "pagefind-ui.js";
+    var shards = shardUrls(bundle);
     script.onload = function () {
-      /* global PagefindUI */
-      var ui = new PagefindUI({ element: "#kb-search", showSubResults: true, showImages: false,
-                                bundlePath: bundle, resetStyles: false });
-      var q = params().get("q");
-      if (q) ui.triggerSearch(q);
+      shards.then(function (urls) {
+        /* global PagefindUI */
+        var root = new URL(bundle + "../", document.baseURI).pathname;
+        var ui = new PagefindUI({ element: "#kb-search", showSubResults: true, showImages: false,
+                                  bundlePath: bundle, baseUrl: root, resetStyles: false,
+                                  mergeIndex: urls.map(function (u) { return { bundlePath: u, baseUrl: root }; }) });
+        var q = params().get("q");
+        if (q) ui.triggerSearch(q);
+      });
     };
     document.head.appendChild(script);
   }
