@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import CONTENT, ROOT, mkdocs_build
+
 from .conftest import _Quiet
 
 pytestmark = pytest.mark.browser
