@@ -48,7 +48,8 @@ _CONFIG = {
 }
 _CACHE: dict[str, str] = {}  # spec hash -> SVG; also reused across preview rebuilds
 _CACHE_MAX = 4096
-stats = {"rendered": 0, "cached": 0, "seconds": 0.0}  # read by bench/bench_charts.py
+# read by bench/bench_charts.py: charts rendered, reused, render seconds, seconds the build waited
+stats = {"rendered": 0, "cached": 0, "seconds": 0.0, "waited": 0.0}
 
 
 def _e(value: object) -> str:
@@ -137,6 +138,7 @@ class Renderer:
         except Exception:  # the worker died: render here
             return render_svg(self.specs[key])
         self.waited += time.perf_counter() - t0
+        stats["waited"] += time.perf_counter() - t0
         stats["seconds"] += seconds
         stats["rendered"] += 1
         _remember(key, svg)

@@ -7,15 +7,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from html import escape
+from typing import TYPE_CHECKING
 
 from defectkb.analytics import PersonStats, Summary, people_stats, summary
-from defectkb.charts import Renderer
 from defectkb.i18n import Labels
 from defectkb.insights.digests import Digest
 from defectkb.insights.digests import build as build_digests
 from defectkb.insights.figures import AllFigures, compute
 from defectkb.insights.reading import ReadingList, reading_lists
 from defectkb.knowledgebase import Entry, KnowledgeBase
+
+if TYPE_CHECKING:  # the charts need the `site` extra (altair, vl-convert); the context does not
+    from defectkb.charts import Renderer
 
 
 def esc(value: object) -> str:
