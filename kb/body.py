@@ -54,12 +54,16 @@ def headings(body: str, first_line: int) -> list[Heading]:
             count += 1
     text_before[len(lines)] = count
     out = []
+    # The next heading of the same or a higher level, for each heading: one pass with a stack
+    # (scanning forward from each heading would be quadratic in thousands of headings).
+    ends = [len(lines)] * len(found)
+    open_: list[int] = []
+    for n, (level, _, index) in enumerate(found):
+        while open_ and found[open_[-1]][0] >= level:
+            ends[open_.pop()] = index
+        open_.append(n)
     for n, (level, text, index) in enumerate(found):
-        end = len(lines)
-        for later_level, _, later_index in found[n + 1 :]:
-            if later_level <= level:
-                end = later_index
-                break
+        end = ends[n]
         # Subheadings alone are not content of this section.
         content = text_before[end] - text_before[index + 1] > 0
         out.append(Heading(level, text, first_line + index, content))

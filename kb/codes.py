@@ -64,6 +64,24 @@ _CODES = [
     Code("KB013", "yaml-tab", E, "A tab character is used for indentation in the front matter.",
          "links:\\n\\ttracker: https://...",
          "Indent YAML with spaces."),
+    Code("KB014", "line-too-long", E, "A line outside fenced code is longer than `limits.max_line_chars` "
+         "(20,000 characters by default).",
+         "A 300 KB minified JSON response pasted as one line of text",
+         "Put pasted logs and data in a fenced code block (```), or attach them as a file and link it."),
+    Code("KB015", "too-many-elements", E, "The body has more headings, list items, table rows, fenced code "
+         "blocks or horizontal rules than its limit (`limits.max_headings`: 300, `max_list_items`: 3,000, "
+         "`max_table_rows`: 3,000, `max_code_blocks`: 500, `max_rules`: 500).",
+         "A table of 50,000 rows exported from a database, pasted into the write-up",
+         "Attach large tables as a CSV file and link it; split a huge write-up into several entries."),
+    Code("KB016", "nesting-too-deep", E, "Lists and block quotes nest deeper than `limits.max_nesting` (16); "
+         "four columns of indentation count as one level.",
+         "> > > > > > > > > > > > > > > > > quoted 17 times",
+         "Flatten the structure, or put quoted mail threads in a fenced code block."),
+    Code("KB017", "marker-run-too-long", E, "The same markup character (`*`, `_`, `` ` ``, `[`, `]`, `(`, `)`, "
+         "`<`, `>`, `\\`, `&`, `~`) repeated more than `limits.max_marker_run` (100) times outside fenced "
+         "code.",
+         "**************************************************...  (a 5,000-character separator)",
+         "Use `---` for a horizontal rule; put such output in `backticks` or a fenced code block."),
     # -- schema -----------------------------------------------------------------------------
     Code("KB101", "missing-field", E, "A required front-matter field is missing.",
          "(no `severity:` line)",
@@ -190,6 +208,15 @@ _CODES = [
          "site shows it as text.",
          "expected:<http://[host/path]> but was:<...>",
          "Put pasted output and test messages in `backticks` or a fenced code block."),
+    Code("KB820", "inline-markup-too-dense", E, "Paragraphs with both many markup characters (`*`, `_`, "
+         "`` ` ``, `[`, `<`, `&`, `\\`) and many characters: Markdown's work grows with the product, summed "
+         "over the entry, and exceeds `limits.max_inline_work`.",
+         "A 200 KB log pasted without a code fence, full of `*` and `<...>`",
+         "Put pasted output in a fenced code block (```), or split the paragraph with blank lines."),
+    Code("KB821", "unbalanced-brackets", E, "Unclosed or deeply nested `[` or `](` make Markdown re-read the "
+         "rest of their paragraph once per bracket; the total exceeds `limits.max_bracket_scan`.",
+         "[[[[[[[[[[[[ ... thousands of `[` without a `]`",
+         "Close the brackets, escape them as `\\[`, or put the text in `backticks` or a fenced code block."),
     Code("KB810", "secret", E, "A credential in an entry: private key, cloud or API token, password in a URL, "
          "JSON Web Token.",
          "environment: \"https://admin:hunter2@db.internal/x\"",

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 if TYPE_CHECKING:
     from defectkb.policy.html import HtmlPolicy
+    from defectkb.policy.limits import BodyLimits
 
 CONFIG_NAME = "kb.yml"
 
@@ -234,6 +235,29 @@ class SecretsConfig(BaseModel):
     allow: list[str] = Field(default_factory=list)  # regular expressions of found text to accept
 
 
+class LimitsConfig(BaseModel):
+    """Resource bounds of an entry body (KB014-KB017, KB820-KB821): what keeps the build fast
+    whatever a pull request contains. No real write-up comes near them."""
+
+    model_config = ConfigDict(extra="forbid")
+    max_line_chars: int = Field(20_000, gt=0)  # outside fenced code
+    max_nesting: int = Field(16, gt=0, le=64)  # lists and block quotes
+    max_emphasis_nesting: int = Field(32, gt=0, le=100)  # `*` and `_` within each other
+    max_marker_run: int = Field(100, gt=0, le=10_000)  # the same `*`, `_`, `[`, `<`, ... in a row
+    max_headings: int = Field(300, gt=0)
+    max_list_items: int = Field(3_000, gt=0)
+    max_table_rows: int = Field(3_000, gt=0)
+    max_code_blocks: int = Field(500, gt=0)
+    max_rules: int = Field(500, gt=0)  # horizontal rules
+    max_inline_work: int = Field(200_000_000, gt=0)  # markup characters x paragraph length, summed
+    max_bracket_scan: int = Field(1_000_000, gt=0)  # characters re-read to match `[` and `](`
+
+    def body(self) -> BodyLimits:
+        from defectkb.policy.limits import BodyLimits
+
+        return BodyLimits(**self.model_dump())
+
+
 class Config(BaseModel):
     """Everything in kb.yml. Paths are relative to the file that sets them."""
 
@@ -259,6 +283,7 @@ class Config(BaseModel):
     # entries without `visibility` are this; a public build (DEFECTKB_AUDIENCE=public) leaves internal ones out
     visibility_default: Visibility = Visibility.internal
     secrets: SecretsConfig = Field(default_factory=SecretsConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
     defect: KindConfig = Field(default_factory=_defect_defaults)
     lesson: KindConfig = Field(default_factory=_lesson_defaults)
 

@@ -79,7 +79,7 @@ def load(root: Path, config: Config | None = None, *, display_base: Path | None 
     if config.today:
         kb.today = config.today
     kb.diagnostics.extend(reg_diags)
-    limits = Limits(config.max_file_bytes, config.max_yaml_nodes, config.max_yaml_depth)
+    limits = Limits(config.max_file_bytes, config.max_yaml_nodes, config.max_yaml_depth, config.limits.body())
     if cache is not None:
         cache.begin()
 

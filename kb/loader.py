@@ -13,6 +13,7 @@ from typing import Any
 
 from defectkb.body import Heading, headings
 from defectkb.diagnostics import Diagnostic, Position, Severity
+from defectkb.policy.limits import BodyLimits, check_body
 from defectkb.yamlsource import Located, YamlError, parse
 from frontmatter.default_handlers import YAMLHandler
 
@@ -32,6 +33,7 @@ class SourceFile:
     body: str = ""
     body_line: int = 1  # file line where the body starts
     headings: list[Heading] = field(default_factory=list)
+    within_limits: bool = True  # False: the body exceeds a resource bound (KB014-KB017, KB820-KB821)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def diag(self, code: str, pos: Position, message: str, hint: str | None = None,
@@ -44,6 +46,7 @@ class Limits:
     max_file_bytes: int = 1_000_000
     max_yaml_nodes: int = 20_000
     max_yaml_depth: int = 32
+    body: BodyLimits = field(default_factory=BodyLimits)
 
 
 def read_source(path: Path, display: str, root: Path, limits: Limits) -> SourceFile:
@@ -104,6 +107,9 @@ def split_text(src: SourceFile, text: str, limits: Limits) -> None:
     src.body = "\n".join(lines[close + 1 :])
     src.body_line = close + 2
     src.headings = headings(src.body, src.body_line)
+    for excess in check_body(src.body, limits.body):
+        src.within_limits = False
+        src.diag(excess.code, Position(src.body_line + excess.line, excess.column), excess.message, excess.hint)
     try:
         located = parse("\n".join(lines[1:close]), line_offset=1,
                         max_nodes=limits.max_yaml_nodes, max_depth=limits.max_yaml_depth)

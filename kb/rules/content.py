@@ -28,7 +28,8 @@ def check_content(kb: KnowledgeBase) -> Iterator[Diagnostic]:
     for entry in kb.entries:
         src = entry.source
         offset = src.body_line - 1
-        for found in scan(src.body):
+        # A body over the resource bounds is reported by the loader; parsing it here would be slow.
+        for found in scan(src.body) if src.within_limits else ():
             pos = Position(found.line + offset, found.column)
             if found.kind == "tag":
                 for f in judge_tag(found.tag, list(found.attrs), policy):
