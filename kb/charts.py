@@ -216,12 +216,14 @@ def figure(chart: alt.TopLevelMixin | Mapping[str, Any], *, fig_id: str, title: 
 
 
 def table_figure(*, fig_id: str, header: Sequence[str], rows: Sequence[Sequence[object]],
-                 csv_href: str | None = None, definition: str = "") -> str:
+                 csv_href: str | None = None, definition: str = "", data_label: str = "Data") -> str:
     """A figure shown as its table only (no chart), with the same caption and CSV link."""
-    csv_link = f'<p class="kb-csv"><a href="{_e(csv_href)}" download>CSV</a></p>' if csv_href else ""
+    csv_link = f' · <a href="{_e(csv_href)}" download>CSV</a>' if csv_href else ""
     caption = f'<figcaption class="kb-chart-caption">{definition}</figcaption>' if definition else ""
-    return (f'<figure class="kb-figure kb-figure-table" id="{fig_id}">{data_table(header, rows)}{caption}'
-            f"{csv_link}</figure>")
+    # short tables show; long ones (a monthly series) fold, with their definition above
+    attrs = " open" if len(rows) <= 12 else ""
+    return (f'<figure class="kb-figure kb-figure-table" id="{fig_id}">{caption}<details class="kb-chart-data"{attrs}>'
+            f"<summary>{_e(data_label)} ({len(rows)}){csv_link}</summary>{data_table(header, rows)}</details></figure>")
 
 
 # -- chart builders: plain rows in, an Altair chart out ------------------------------------

@@ -57,6 +57,7 @@ class ChartMaker:
         if self.only is not None and name not in self.only:
             return charts.table_figure(fig_id=f"fig-{name}", header=header, rows=rows,
                                        csv_href=self.ctx.file_href(self.here, path),
+                                       data_label=self.ctx.t("data_table"),
                                        definition=_code(definition) if definition else "")
         return charts.figure(spec, fig_id=f"fig-{name}", title=title, desc=desc, header=header, rows=rows,
                              data_label=self.ctx.t("data_table"), csv_href=self.ctx.file_href(self.here, path),
@@ -294,7 +295,8 @@ def activity_chart(ctx: SiteContext, months: list[tuple[str, dict[str, int]]], *
     header = [t("month"), *(label for _, label in series)]
     definition = _code(ctx.t.definitions()["activity"])
     if not draw:
-        return charts.table_figure(fig_id="fig-activity", header=header, rows=table, definition=definition)
+        return charts.table_figure(fig_id="fig-activity", header=header, rows=table, definition=definition,
+                                   data_label=t("data_table"))
     spec = charts.grouped_bars(rows, title=title, x_title=t("month"), y_title=t("count_n"), series_title="",
                                series=[label for _, label in series], x_order=[m for m, _ in months])
     desc = f"{title}: " + "; ".join(f"{r[0]} {r[1]}/{r[2]}/{r[3]}" for r in table[-6:])
