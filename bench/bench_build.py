@@ -9,13 +9,21 @@ For each size, side by side (interleaved), as `python -m mkdocs build -q` subpro
   (b) full: the project's mkdocs.yml (defectkb plugin, its search index, tags, generated pages);
   (c) full without the search index: (b) with the defectkb option `search: none`, which separates
       the Pagefind indexer (a child process of the build) from the build itself.
-Wall time is the best of 2 runs up to 2,000 entries and one run above; peak memory is the child's
-own ru_maxrss (os.wait4). Also recorded: one entry page's HTML, the search index, the largest page.
+Wall time is the best of 2 runs up to 2,000 entries and one run above. Peak memory is that of the
+whole process tree (the build and the search indexer it starts, summed: /proc sampled every 50 ms),
+next to the largest single process (ru_maxrss from os.wait4); CPU time is the tree's user + system.
+Also recorded: one entry page's HTML, the search index, the largest page overall and per section.
+
+    python bench/bench_build.py --entries 100000 --sides bare --json out/build-100k.json --append
+
+`--sides` runs only some builds; `--append` merges into an existing --json file, so the long
+100,000-entry builds can run one at a time.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -67,6 +75,14 @@ def nosearch_config(folder: Path) -> Path:
 def site_facts(site: Path, entry_rel: str) -> dict[str, Any]:
     html = [(p.stat().st_size, p) for p in site.rglob("*.html")]
     largest = max(html, key=lambda x: x[0]) if html else (0, site)
+    by_section: dict[str, list[Any]] = {}
+    for size, p in html:
+        rel = p.relative_to(site)
+        section = rel.parts[0] if len(rel.parts) > 1 else "/"
+        if section == "insights" and len(rel.parts) > 3:  # insights/products/<key>/, insights/departments/…
+            section = f"insights/{rel.parts[1]}"
+        if size > by_section.get(section, [0])[0]:
+            by_section[section] = [size, rel.as_posix()]
     entry = site / entry_rel / "index.html"
     # MkDocs' search plugin writes search/search_index.json; Pagefind writes a chunked pagefind/
     search = sorted(site.glob("search/*.json"))
@@ -85,6 +101,7 @@ def site_facts(site: Path, entry_rel: str) -> dict[str, Any]:
         "search_largest_file_bytes": max(sizes, default=0),
         "largest_page": largest[1].relative_to(site).as_posix() if html else None,
         "largest_page_bytes": largest[0],
+        "largest_by_section": dict(sorted(by_section.items())),
     }
 
 
@@ -93,25 +110,25 @@ def build(folder: Path, config: Path, site: Path, timeout: float | None, optiona
         shutil.rmtree(site)  # outside the timing: a clean build each time
     cmd = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(site)]
     run = run_child(cmd, folder, timeout)
+    facts = {"seconds": run.seconds, "cpu_seconds": run.cpu_seconds, "max_rss_kib": run.max_rss_kib,
+             "tree_rss_kib": run.tree_rss_kib, "load": " ".join(f"{x:.1f}" for x in os.getloadavg())}
     if run.returncode == -9:
-        return {"seconds": run.seconds, "max_rss_kib": run.max_rss_kib, "timed_out": True}
+        return {**facts, "timed_out": True}
     if run.returncode != 0 and optional:  # e.g. a plugin version without the `search` option
-        return {"seconds": run.seconds, "max_rss_kib": run.max_rss_kib, "timed_out": False, "failed": True,
-                "log": (run.stdout + run.stderr).strip()[-2000:]}
+        return {**facts, "timed_out": False, "failed": True, "log": (run.stdout + run.stderr).strip()[-2000:]}
     if run.returncode != 0:
         raise SystemExit(f"error: `{' '.join(cmd)}` in {folder} exited {run.returncode}:\n"
                          f"{run.stdout[-3000:]}{run.stderr[-3000:]}")
-    return {"seconds": run.seconds, "max_rss_kib": run.max_rss_kib, "timed_out": False,
-            "log": (run.stdout + run.stderr).strip()[-2000:]}
+    return {**facts, "timed_out": False, "log": (run.stdout + run.stderr).strip()[-2000:]}
 
 
-def measure(entries: int, seed: int, timeout: float | None, runs: int | None, variant: bool) -> dict[str, Any]:
+def measure(entries: int, seed: int, timeout: float | None, runs: int | None, sides: list[str]) -> dict[str, Any]:
     folder = prepare_kb(entries, seed)
     first = sorted((folder / "content" / "defects").glob("*.md"))[0]
     entry_rel = first.relative_to(folder / "content").with_suffix("").as_posix()
-    configs = {"bare": bare_config(folder), "full": folder / "mkdocs.yml"}
-    if variant:
-        configs["nosearch"] = nosearch_config(folder)
+    makers = {"bare": lambda: bare_config(folder), "full": lambda: folder / "mkdocs.yml",
+              "nosearch": lambda: nosearch_config(folder)}
+    configs = {side: makers[side]() for side in sides}
     n_runs = runs or (2 if entries <= 2000 else 1)
     result: dict[str, Any] = {"entries": entries, "runs": n_runs, "folder": str(folder)}
     for side in configs:
@@ -121,14 +138,17 @@ def measure(entries: int, seed: int, timeout: float | None, runs: int | None, va
             r = build(folder, config, folder / f"site-{side}", timeout, optional=side == "nosearch")
             result[side]["runs"].append(r)
             state = "TIMED OUT" if r["timed_out"] else ("FAILED" if r.get("failed") else "ok")
-            print(f"  {entries} entries, {side} build, run {i + 1}: {fmt_s(r['seconds'])}, "
-                  f"peak RSS {r['max_rss_kib'] / 1024:.0f} MiB ({state})", flush=True)
+            print(f"  {entries} entries, {side} build, run {i + 1}: {fmt_s(r['seconds'])} "
+                  f"(CPU {fmt_s(r['cpu_seconds'])}, load {r['load']}), peak memory {r['tree_rss_kib'] / 1024:.0f} MiB "
+                  f"(largest process {r['max_rss_kib'] / 1024:.0f} MiB) ({state})", flush=True)
     for side in configs:
         done = [r for r in result[side]["runs"] if not r["timed_out"] and not r.get("failed")]
         result[side]["timed_out"] = not done
         pool = done or result[side]["runs"]
         result[side]["seconds"] = min(r["seconds"] for r in pool)
+        result[side]["cpu_seconds"] = min(r.get("cpu_seconds", 0) for r in pool)
         result[side]["max_rss_kib"] = max(r["max_rss_kib"] for r in pool)
+        result[side]["tree_rss_kib"] = max(r.get("tree_rss_kib", r["max_rss_kib"]) for r in pool)
         if done:
             result[side].update(site_facts(folder / f"site-{side}", entry_rel))
     return result
@@ -155,6 +175,14 @@ def usable(s: dict[str, Any] | None) -> bool:
     return bool(s) and not s.get("timed_out") and not any(r.get("failed") for r in s.get("runs", []))
 
 
+def mem(s: dict[str, Any]) -> float:
+    return s.get("tree_rss_kib") or s["max_rss_kib"]
+
+
+def _mib(kib: float) -> str:
+    return f"{kib / 1024 / 1024:.2f} GiB" if kib >= 1024 * 1024 else f"{kib / 1024:.0f} MiB"
+
+
 def to_markdown(results: list[dict[str, Any]]) -> str:
     rows = []
     for r in results:
@@ -163,48 +191,67 @@ def to_markdown(results: list[dict[str, Any]]) -> str:
             if not s:
                 continue
             if any(run.get("failed") for run in s["runs"]):
-                rows.append([f"{r['entries']:,}", label, "failed", *["—"] * 6])
+                rows.append([f"{r['entries']:,}", label, "failed", *["—"] * 8])
                 continue
             time_s = fmt_s(s["seconds"]) + (" (timed out)" if s.get("timed_out") else "")
             rows.append([
-                f"{r['entries']:,}", label, time_s, f"{s['max_rss_kib'] / 1024:.0f} MiB",
+                f"{r['entries']:,}", label, time_s, fmt_s(s.get("cpu_seconds") or 0), _mib(mem(s)),
+                _mib(s["max_rss_kib"]),
                 str(s.get("html_pages", "—")), fmt_bytes(s["entry_page_bytes"]) if s.get("entry_page_bytes") else "—",
                 search_cell(s),
                 (f"{fmt_bytes(s['largest_page_bytes'])} `{s['largest_page']}`" if s.get("largest_page") else "—"),
                 fmt_bytes(s["site_bytes"]) if s.get("site_bytes") else "—",
             ])
-    table = markdown_table(["entries", "build", "wall time", "peak RSS", "HTML pages", "one entry page",
-                            "search index", "largest page", "site total"], rows)
+    table = markdown_table(["entries", "build", "wall time", "CPU time", "peak memory (tree)", "largest process",
+                            "HTML pages", "one entry page", "search index", "largest page", "site total"], rows)
     ratios = []
     for r in results:
-        bare, full, nos = r["bare"], r["full"], r.get("nosearch")
+        bare, full, nos = r.get("bare"), r.get("full"), r.get("nosearch")
+        if not (usable(bare) and usable(full)):
+            continue
         ratios.append([
-            f"{r['entries']:,}", ratio(full["seconds"], bare["seconds"]),
+            f"{r['entries']:,}", ratio(full["seconds"], bare["seconds"]),  # type: ignore[index]
+            ratio(full.get("cpu_seconds"), bare.get("cpu_seconds")),  # type: ignore[union-attr]
             ratio(nos["seconds"], bare["seconds"]) if usable(nos) else "—",  # type: ignore[index]
-            ratio(full["max_rss_kib"], bare["max_rss_kib"]),
-            ratio(nos["max_rss_kib"], bare["max_rss_kib"]) if usable(nos) else "—",  # type: ignore[index]
-            ratio(full.get("search_bytes"), bare.get("search_bytes")),
-            ratio(full.get("entry_page_bytes"), bare.get("entry_page_bytes")),
+            ratio(mem(full), mem(bare)),  # type: ignore[arg-type]
+            ratio(mem(nos), mem(bare)) if usable(nos) else "—",  # type: ignore[arg-type]
+            ratio(full.get("search_bytes"), bare.get("search_bytes")),  # type: ignore[union-attr]
+            ratio(full.get("entry_page_bytes"), bare.get("entry_page_bytes")),  # type: ignore[union-attr]
         ])
-    lines = [table, "", markdown_table(["entries", "time full/bare", "time (c)/bare", "peak RSS full/bare",
-                                        "peak RSS (c)/bare", "search index full/bare", "entry page full/bare"],
-                                       ratios)]
-    if len(results) > 1:
-        lo, hi = results[0], results[-1]
+    lines = [table, "", markdown_table(["entries", "time full/bare", "CPU full/bare", "time (c)/bare",
+                                        "peak memory full/bare", "peak memory (c)/bare", "search index full/bare",
+                                        "entry page full/bare"], ratios)]
+    for lo, hi in itertools.pairwise(results):
         scale = hi["entries"] / lo["entries"]
         growth = []
         for side, label in SIDES:
             if not (usable(lo.get(side)) and usable(hi.get(side))):
                 continue
-            t = hi[side]["seconds"] / lo[side]["seconds"]
-            m = hi[side]["max_rss_kib"] / lo[side]["max_rss_kib"]
-            growth.append([label, f"{t:.1f}×", f"{t / scale:.2f}", f"{m:.1f}×",
-                           ratio(hi[side].get("search_bytes"), lo[side].get("search_bytes")),
-                           ratio(hi[side].get("largest_page_bytes"), lo[side].get("largest_page_bytes"))])
-        lines += ["", f"Growth {lo['entries']:,} → {hi['entries']:,} entries ({scale:.0f}× the entries; "
-                  "time per entry 1.00 = linear):", "",
-                  markdown_table(["build", "time", "time per entry", "peak RSS", "search index", "largest page"],
-                                 growth)]
+            a, b = lo[side], hi[side]
+            t = b["seconds"] / a["seconds"]
+            cpu = ratio(b.get("cpu_seconds"), a.get("cpu_seconds"))
+            growth.append([label, f"{t:.1f}×", f"{t / scale:.2f}", cpu, ratio(mem(b), mem(a)),
+                           ratio(b.get("search_bytes"), a.get("search_bytes")),
+                           ratio(b.get("largest_page_bytes"), a.get("largest_page_bytes"))])
+        if growth:
+            lines += ["", f"Growth {lo['entries']:,} → {hi['entries']:,} entries ({scale:.0f}× the entries; "
+                      "time per entry 1.00 = linear):", "",
+                      markdown_table(["build", "wall time", "time per entry", "CPU time", "peak memory",
+                                      "search index", "largest page"], growth)]
+    sections = sorted({k for r in results for k in (r.get("full") or {}).get("largest_by_section", {})})
+    if sections:
+        head = ["section", *(f"{r['entries']:,}" for r in results if r.get("full", {}).get("largest_by_section"))]
+        body = []
+        for sec in sections:
+            row = [f"`{sec}/`" if sec != "/" else "`/` (top level)"]
+            for r in results:
+                got = r.get("full", {}).get("largest_by_section")
+                if got is None:
+                    continue
+                size, path = got.get(sec, [0, ""])
+                row.append(f"{fmt_bytes(size)} `{path}`" if size else "—")
+            body.append(row)
+        lines += ["", "Heaviest page per section of the full build:", "", markdown_table(head, body)]
     return "\n".join(lines)
 
 
@@ -214,16 +261,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--runs", type=int, help="runs per build (default: 2 up to 2,000 entries, else 1)")
     ap.add_argument("--timeout", type=float, default=None, help="give up on one build after this many seconds")
+    ap.add_argument("--sides", nargs="+", choices=[s for s, _ in SIDES], default=[s for s, _ in SIDES],
+                    help="which builds to run (default: all three)")
     ap.add_argument("--no-variant", action="store_true", help="skip (c), the full build without search index")
     ap.add_argument("--keep-site", action="store_true", help="keep the built sites in bench/out/kb-N/site-*")
     ap.add_argument("--json", type=Path, help="write the results here")
+    ap.add_argument("--append", action="store_true", help="merge into the results already in --json")
     args = ap.parse_args(argv)
-    results = []
+    sides = [s for s in args.sides if not (args.no_variant and s == "nosearch")]
+    results: list[dict[str, Any]] = []
+    if args.append and args.json and args.json.is_file():
+        results = json.loads(args.json.read_text(encoding="utf-8"))
     for n in sorted(args.entries):
-        results.append(measure(n, args.seed, args.timeout, args.runs, not args.no_variant))
+        got = measure(n, args.seed, args.timeout, args.runs, sides)
+        old = next((r for r in results if r["entries"] == n), None)
+        if old is None:
+            results.append(got)
+        else:
+            old.update({k: v for k, v in got.items() if k in sides or k not in old})
+        results.sort(key=lambda r: r["entries"])
         if not args.keep_site:
-            for side, _ in SIDES:
-                shutil.rmtree(Path(results[-1]["folder"]) / f"site-{side}", ignore_errors=True)
+            for side in sides:
+                shutil.rmtree(Path(got["folder"]) / f"site-{side}", ignore_errors=True)
         if args.json:  # after every size, so a long run leaves partial results behind
             args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print()

@@ -4,12 +4,17 @@ owning PM's page. Measured side by side for `kb serve` (dirty, kept correct by t
 `kb serve --full` (MkDocs' rebuild of every page).
 
     python bench/bench_preview.py --entries 2000
+    python bench/bench_preview.py --entries 10000 --modes dirty   # --full rebuilds take minutes each
+
+The edits go to a copy of the generated knowledge base (bench/out/preview-N/), so the other
+benchmarks keep measuring the generated content.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -24,10 +29,15 @@ CHROMIUM = os.environ.get("KB_CHROMIUM", "/usr/bin/chromium")
 
 
 def ensure_kb(entries: int) -> Path:
-    target = OUT / f"kb-{entries}"
-    if not (target / "content").is_dir():
+    source = OUT / f"kb-{entries}"
+    if not (source / "content").is_dir():
         subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "--entries", str(entries),
-                        "--out", str(target)], check=True)
+                        "--out", str(source)], check=True)
+    target = OUT / f"preview-{entries}"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    shutil.copytree(source / "content", target / "content")
+    shutil.copy2(source / "mkdocs.yml", target / "mkdocs.yml")
     return target
 
 
@@ -111,11 +121,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--entries", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--modes", nargs="+", choices=["dirty", "full"], default=["dirty", "full"])
     args = parser.parse_args()
     kb_dir = ensure_kb(args.entries)
     rows = []
-    for full in (False, True):
+    for full in [m == "full" for m in args.modes]:
         got = measure(kb_dir, full, args.rounds)
+        for i, r in enumerate(got):
+            print(f"  round {i + 1}: " + ", ".join(f"{k} {v:.2f} s" for k, v in r.items()), flush=True)
         worst = {k: max(r[k] for r in got) for k in got[0]}
         best = {k: min(r[k] for r in got) for k in got[0]}
         rows.append((("kb serve --full" if full else "kb serve (dirty, default)"), best, worst))

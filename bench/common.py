@@ -10,6 +10,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from importlib import metadata
@@ -46,9 +47,59 @@ def child_env() -> dict[str, str]:
 class ChildRun:
     returncode: int
     seconds: float
-    max_rss_kib: int  # peak resident set of this child alone (Linux reports KiB)
+    max_rss_kib: int  # the largest peak of one process: the child or any process it waited for (KiB)
     stdout: str
     stderr: str
+    tree_rss_kib: int = 0  # peak of the summed resident sets of the child and all its descendants
+    cpu_seconds: float = 0.0  # user + system time of the child and every process it waited for
+
+
+PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024 if hasattr(os, "sysconf") else 4
+
+
+def _descendants(pid: int) -> list[int]:
+    """pid and every process below it, from /proc/<pid>/task/<tid>/children (Linux)."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children", encoding="ascii") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except OSError:  # the process ended meanwhile
+            continue
+    return found
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as f:
+            return int(f.read().split()[1]) * PAGE_KIB
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+class TreeSampler:
+    """Samples the summed RSS of a process tree every `interval` seconds, in a thread: peaks
+    that last less than an interval can be missed, the search indexer's (seconds long) cannot."""
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        self.pid, self.interval, self.peak_kib = pid, interval, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            total = sum(_rss_kib(p) for p in _descendants(self.pid))
+            self.peak_kib = max(self.peak_kib, total)
+            self._stop.wait(self.interval)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak_kib
 
 
 def run_child(cmd: list[str], cwd: Path, timeout: float | None = None) -> ChildRun:
@@ -57,6 +108,7 @@ def run_child(cmd: list[str], cwd: Path, timeout: float | None = None) -> ChildR
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, env=child_env(), stdout=out, stderr=err)
+        sampler = TreeSampler(proc.pid)
         timed_out = False
         while True:
             pid, status, usage = os.wait4(proc.pid, 0 if timeout is None else os.WNOHANG)
@@ -69,11 +121,14 @@ def run_child(cmd: list[str], cwd: Path, timeout: float | None = None) -> ChildR
                 break
             time.sleep(0.01)
         seconds = time.perf_counter() - t0
+        tree = sampler.stop()
         proc.returncode = os.waitstatus_to_exitcode(status)  # tell Popen the child is reaped
         out.seek(0)
         err.seek(0)
+        # ru_maxrss already covers the child and the children it waited for, one at a time
         return ChildRun(-9 if timed_out else proc.returncode, seconds, usage.ru_maxrss,
-                        out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
+                        out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"),
+                        tree_rss_kib=max(tree, usage.ru_maxrss), cpu_seconds=usage.ru_utime + usage.ru_stime)
 
 
 def rules_digest() -> str:

@@ -34,7 +34,7 @@ from mkdocs.structure.pages import Page
 
 from . import incremental
 from .config import DefectKBConfig
-from .search import build_search_index
+from .search import build_search_index, release_memory
 
 log = logging.getLogger("mkdocs.plugins.defectkb")
 
@@ -238,7 +238,11 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         """Feed links in the head and the search box in the header: HTML the theme has no slot for."""
         if self.ctx is None:
             return output
-        return page_chrome(self.ctx, page.file.src_uri, output)
+        output = page_chrome(self.ctx, page.file.src_uri, output)
+        # MkDocs writes the page next and never reads its HTML again, yet keeps it on the Page until
+        # the build ends; dropped here, the memory can go back before the search indexer starts.
+        page.content = None
+        return output
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         if self.ctx is not None and self.ctx.charts is not None:
@@ -252,5 +256,6 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
                                    self.config.search_shard_pages),
                              daemon=True).start()
         else:
+            release_memory()  # the indexer's memory adds to this process's: give back what is free
             build_search_index(Path(config.site_dir), self.ctx.language, self.search_pages,
                                self.config.search_shard_pages)

@@ -29,6 +29,9 @@ from defectkb.site.insights import (
 from defectkb.site.tables import entries_json, entry_table
 
 PAGE_ROWS = 100  # rows in the HTML of an index page; the browser pages through the rest
+# Rows per table on a person page: six tables at 100 rows made a PM page 388 KiB at 10,000 entries.
+# The full lists are one click away (the index, filtered by the person).
+PERSON_ROWS = 25
 
 
 @dataclass
@@ -229,7 +232,11 @@ def product_pages(ctx: SiteContext) -> Iterator[GeneratedPage]:
 
 def tag_pages(ctx: SiteContext) -> Iterator[GeneratedPage]:
     t = ctx.t
-    counts = Counter(tag for e in ctx.kb.entries for tag in e.model.tags)
+    by_tag: dict[str, list[Entry]] = {}
+    for e in ctx.kb.entries:
+        for tag in e.model.tags:
+            by_tag.setdefault(tag, []).append(e)
+    counts = {tag: len(entries) for tag, entries in by_tag.items()}
     src = f"{ctx.tags_dir}/index.md"
     rows = "".join(
         f'<tr><td><a class="kb-tag" href="{esc(ctx.href(src, ctx.tag_src(key)))}">#{esc(key)}</a></td>'
@@ -244,11 +251,14 @@ def tag_pages(ctx: SiteContext) -> Iterator[GeneratedPage]:
                         f"</thead><tbody>{rows}</tbody></table></div>", hide=["toc"])
     for key, tag in ctx.kb.registry.tags.items():
         title = f"#{key}" + (f" · {tag.zh}" if tag.zh else "")
+        here = ctx.tag_src(key)
+        # Newest first and capped like every other list: a tag can carry thousands of entries
+        # (mkdocs-material's own tag listing would print every one of them).
         html = (_h1(title) + f'<p class="kb-tag-description">{esc(tag.description)}</p>'
-                f'<p><a href="{esc(ctx.href(ctx.tag_src(key), src))}">← {esc(t("tags"))}</a></p>')
-        # mkdocs-material's tags plugin fills this listing with the pages carrying the tag.
-        yield GeneratedPage(ctx.tag_src(key), title, html, hide=["toc"],
-                            markdown_suffix=f"\n\n<!-- material/tags {{ include: [{key}], toc: false }} -->\n")
+                f'<p><a href="{esc(ctx.href(here, src))}">← {esc(t("tags"))}</a></p>'
+                + entry_table(ctx, here, by_tag.get(key, []), table_id=f"kb-tag-{key}", filters=False,
+                              kinds="mixed", limit=ctx.listing_limit, more=_more(ctx, here, f"tag={key}")))
+        yield GeneratedPage(here, title, html, hide=["toc"])
 
 
 def people_pages(ctx: SiteContext) -> Iterator[GeneratedPage]:
@@ -373,7 +383,8 @@ def person_page(ctx: SiteContext, pid: str, kb_median: float | None) -> Generate
             sections.append(f'<h2 id="{key}">{esc(t(key))} ({len(entries)})</h2>')
             query = f"pm={pid}" if key == "owned" else f"q={pid}"
             sections.append(entry_table(ctx, src, entries, table_id=f"kb-person-{key}", filters=False,
-                                        kinds=kinds, limit=ctx.listing_limit, more=_more(ctx, src, query)))
+                                        kinds=kinds, limit=min(ctx.listing_limit, PERSON_ROWS),
+                                        more=_more(ctx, src, query)))
     sections.append(_definitions(ctx))
     if Role.pm in person.roles:
         sections.append(feed_link(ctx, src, "people", pid))

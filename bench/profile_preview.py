@@ -1,0 +1,74 @@
+"""Where a preview rebuild's time goes: one dirty build (what `kb serve` runs after a save)
+of an N-entry knowledge base under cProfile, after a first build and an edit of one title.
+
+    python bench/profile_preview.py --entries 10000 [--top 30]
+
+In-process and without the search index (the preview indexes in the background anyway).
+Works on a copy of the generated knowledge base (bench/out/preview-N/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import logging
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+
+from bench_preview import ensure_kb, newest_defect
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--entries", type=int, default=10000)
+    ap.add_argument("--top", type=int, default=30)
+    ap.add_argument("--rounds", type=int, default=2, help="timed dirty rebuilds (the last is profiled)")
+    args = ap.parse_args(argv)
+    os.environ["NO_MKDOCS_2_WARNING"] = "1"
+    logging.getLogger("mkdocs").setLevel(logging.ERROR)
+    from defectkb.mkdocs_plugin import incremental
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    kb_dir = ensure_kb(args.entries)
+    os.chdir(kb_dir)
+    incremental.enable(serving=True, dirty=True)
+    site = kb_dir / "site"
+
+    def config():
+        cfg = load_config(str(kb_dir / "mkdocs.yml"), site_dir=str(site))
+        cfg.plugins["defectkb"].config.search = "none"
+        return cfg
+
+    t0 = time.perf_counter()
+    build(config(), serve_url="http://127.0.0.1:8000/", dirty=True)
+    print(f"first build: {time.perf_counter() - t0:.1f} s", flush=True)
+    path, _, _ = newest_defect(kb_dir)
+    for n in range(args.rounds):
+        text = path.read_text(encoding="utf-8")
+        line = next(x for x in text.split("\n") if x.startswith("title: "))
+        path.write_text(text.replace(line, f"title: preview probe {n} {time.time()}", 1), encoding="utf-8")
+        profile = cProfile.Profile() if n == args.rounds - 1 else None
+        t0 = time.perf_counter()
+        if profile:
+            profile.enable()
+        build(config(), serve_url="http://127.0.0.1:8000/", dirty=True)
+        if profile:
+            profile.disable()
+        print(f"dirty rebuild {n + 1}: {time.perf_counter() - t0:.2f} s{' (profiled)' if profile else ''}",
+              flush=True)
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out)  # type: ignore[arg-type]
+    stats.sort_stats("cumulative").print_stats(args.top)
+    stats.sort_stats("tottime").print_stats(args.top)
+    print(out.getvalue())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""The search index in shards: real Pagefind runs over a small hand-made site."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from defectkb.mkdocs_plugin.search import build_search_index, shards
+
+
+def test_shards_cover_every_page_once_in_order():
+    pages = [f"defects/DEF-{i:04d}/index.html" for i in range(7, 0, -1)]
+    parts = shards(pages, 3)
+    assert [len(p) for p in parts] == [3, 3, 1]
+    assert [p for part in parts for p in part] == sorted(pages)
+    assert shards([], 3) == [[]]
+
+
+def _page(site: Path, rel: str, word: str) -> None:
+    path = site / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'<!doctype html><html lang="en"><head><title>{word}</title></head><body>'
+                    f"<div data-pagefind-body><h1>{word}</h1><p>{word} appears here only.</p></div></body></html>",
+                    encoding="utf-8")
+
+
+def test_each_shard_indexes_only_its_pages(tmp_path: Path):
+    site = tmp_path / "site"
+    pages = [f"defects/DEF-000{i}/index.html" for i in range(1, 6)]
+    for i, rel in enumerate(pages):
+        _page(site, rel, f"marker{i}")
+    _page(site, "people/someone/index.html", "notanentry")  # not in the list: not indexed
+    (site / "pagefind").mkdir()
+    (site / "pagefind" / "stale.txt").write_text("old bundle", encoding="utf-8")
+
+    build_search_index(site, "en", pages, shard_pages=2)
+
+    bundle = site / "pagefind"
+    manifest = json.loads((bundle / "shards.json").read_text(encoding="utf-8"))
+    assert manifest == {"bundles": ["shard-1/", "shard-2/"]}
+    counts = [json.loads((bundle / b / "pagefind-entry.json").read_text(encoding="utf-8"))["languages"]["en"]
+              ["page_count"] for b in ["", *manifest["bundles"]]]
+    assert counts == [2, 2, 1]
+    assert not (bundle / "stale.txt").exists(), "the new bundle replaced the old one"
+    assert [p.name for p in site.iterdir() if p.name.startswith(".")] == [], "no staging folder left behind"
+    assert (site / pages[0]).is_file(), "the pages themselves are untouched"
