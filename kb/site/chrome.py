@@ -26,8 +26,10 @@ def header_search(ctx: SiteContext, src: str) -> str:
 def page_chrome(ctx: SiteContext, src: str, html: str) -> str:
     links = feed_links(ctx, src)
     if links:
-        head = "".join(f'<link rel="alternate" type="application/atom+xml" title="{esc(title)}" href="{esc(href)}">'
-                       for title, href in links)
+        # rel "alternate feed", not the bare "alternate": mkdocs-material fetches a sitemap.xml
+        # next to every link[rel=alternate] (its language selector), which would 404 here.
+        head = "".join(f'<link rel="alternate feed" type="application/atom+xml" title="{esc(title)}" '
+                       f'href="{esc(href)}">' for title, href in links)
         html = html.replace("</head>", head + "</head>", 1)
     if ctx.search:
         start = html.find(_HEADER)
