@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import zlib
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         self.git_facts: dict[str, GitFacts] = {}
         self.git_facts_warned = False  # `serve` reuses this object: warn once, not per rebuild
         self.search_pages: list[str] = []  # entry pages' output paths: what the search index holds
+        self.packed: dict[str, bytes] = {}  # entry pages' HTML, compressed, from rendering until writing
 
     # -- configuration and loading ----------------------------------------------------------
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -170,6 +172,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         self.ctx.home_is_generated = files.get_file_from_path("index.md") is None
         self.search_pages = [f.dest_uri for f in files if f.src_uri in self.entries]
         self.generated = {}
+        self.packed = {}
         for page in generate(self.ctx):
             if files.get_file_from_path(page.src) is not None:
                 continue  # a hand-written page of the same path wins
@@ -222,9 +225,20 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         if entry is None or self.ctx is None:
             return html
         # Only entries are indexed for search: listing pages would drown the results.
-        return (f'<div data-pagefind-body><span data-pagefind-meta="title" hidden>{entry_title(entry)}</span>'
-                f"{entry_card(self.ctx, entry, self.git_facts.get(entry.rel_path))}"
-                f"{clean_html(html, self.html_policy)}</div>")
+        content = (f'<div data-pagefind-body><span data-pagefind-meta="title" hidden>{entry_title(entry)}</span>'
+                   f"{entry_card(self.ctx, entry, self.git_facts.get(entry.rel_path))}"
+                   f"{clean_html(html, self.html_policy)}</div>")
+        # MkDocs renders every page's Markdown before it writes the first one, so all entry
+        # pages' HTML would be held at once (gigabytes at 100,000 entries); it waits compressed
+        # (about a fifth) until its page is written (on_page_context).
+        self.packed[page.file.src_uri] = zlib.compress(content.encode("utf-8"), 1)
+        return ""
+
+    def on_page_context(self, context: Any, page: Page, config: MkDocsConfig, nav: Any) -> Any:
+        packed = self.packed.pop(page.file.src_uri, None)
+        if packed is not None:
+            page.content = zlib.decompress(packed).decode("utf-8")
+        return context
 
     @event_priority(110)  # before the tags plugin fills its listings (priority 100)
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
