@@ -13,6 +13,9 @@ from defectkb.insights.periods import KINDS
 from defectkb.site.context import SiteContext, esc
 from defectkb.site.tables import entry_table
 
+# Rows per list on a digest page: five lists of 100 made a quarter's page 428 KiB at 10,000 entries;
+# the index, filtered by the period, has the rest.
+DIGEST_ROWS = 25
 COMPARED = ("new_defects", "new_severe", "online", "resolved", "open_at_end", "median_resolve_days",
             "new_lessons", "actions_due", "actions_overdue")
 LABEL_OF = {"new_defects": "new_defects", "new_severe": "new_severe", "online": "online_n",
@@ -95,11 +98,12 @@ def digest_page(ctx: SiteContext, d: Digest, older: Digest | None, newer: Digest
         f'<th scope="col">{esc(t("previous_period"))} ({esc(p.previous().key)})</th>'
         f'<th scope="col">{esc(t("change"))}</th></tr></thead><tbody>{rows}</tbody></table></div>',
     ]
+    rows_cap = min(ctx.listing_limit, DIGEST_ROWS)
     # the serious ones first, with the lessons drawn from them
     parts.append(f'<h2 id="serious">{esc(t("serious_with_lessons"))} ({len(d.serious)})</h2>')
     if d.serious:
         items = []
-        for e in d.serious[:ctx.listing_limit]:
+        for e in d.serious[:rows_cap]:
             lessons = [ctx.id_link(here, lid) for lid in e.model.related_lessons]
             lessons += [ctx.entry_link(here, le) for rel, le in ctx.backlinks.get(e.id, [])
                         if rel == "related_lessons" and le.id not in e.model.related_lessons]
@@ -122,7 +126,7 @@ def digest_page(ctx: SiteContext, d: Digest, older: Digest | None, newer: Digest
     ):
         parts.append(f'<h2 id="{anchor}">{esc(t(label))} ({len(entries)})</h2>')
         parts.append(entry_table(ctx, here, entries, table_id=f"kb-digest-{anchor}", filters=False, kinds=kinds,
-                                 limit=ctx.listing_limit, more=more if len(entries) > ctx.listing_limit else ""))
+                                 limit=rows_cap, more=more if len(entries) > rows_cap else ""))
     parts.append(f'<h2 id="actions">{esc(t("actions_due"))} ({len(d.actions)})</h2>')
     if d.actions:
         rows = "".join(
@@ -130,7 +134,7 @@ def digest_page(ctx: SiteContext, d: Digest, older: Digest | None, newer: Digest
             f" {esc(a.item_id)}</td><td>{esc(a.description)}</td><td>{ctx.person_link(here, a.owner)}</td>"
             f'<td class="kb-nowrap">{a.due.isoformat()}</td><td><span class="kb-action-{esc(a.status)}">'
             f"{esc(a.status.replace('_', ' '))}</span>{' · ' + esc(t('actions_overdue')) if a.overdue else ''}"
-            "</td></tr>" for a in d.actions[:ctx.listing_limit])
+            "</td></tr>" for a in d.actions[:rows_cap])
         parts.append(f'<div class="kb-table-wrap"><table class="kb-data-table" id="kb-digest-actions"><thead><tr>'
                      f'<th scope="col">{esc(t("item"))}</th><th scope="col">{esc(t("description"))}</th>'
                      f'<th scope="col">{esc(t("owner"))}</th><th scope="col">{esc(t("due"))}</th>'
