@@ -41,16 +41,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for t in targets:
         if not t.exists():
             raise UsageError(f"path not found: {t}")
+    from defectkb.knowledgebase import LoadOptions, load_options
+    from defectkb.progress import TerminalProgress
     from defectkb.vcs.git import GitError, open_repo
     from defectkb.vcs.review import review_change, review_paths
 
+    # Every load below keeps per-file results in .kb_cache (docs/cache.md) and shows progress.
+    options = LoadOptions(disk_cache=not args.no_cache, progress=TerminalProgress(sys.stderr))
     try:
-        if args.changed_since:
-            # The change since the merge base with the ref, checked against the whole knowledge base.
-            report, note = review_change(targets, args.changed_since)
-            print(note, file=sys.stderr)
-        else:
-            report = review_paths(targets)
+        with load_options(options):
+            if args.changed_since:
+                # The change since the merge base with the ref, checked against the whole knowledge base.
+                report, note = review_change(targets, args.changed_since)
+                print(note, file=sys.stderr)
+            else:
+                report = review_paths(targets)
     except GitError as exc:
         raise UsageError(str(exc)) from None
     repo_root = None
@@ -286,6 +291,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--changed-since", metavar="REF",
                    help="only what changed since the merge base with REF (committed, staged, unstaged, "
                         "untracked), checked against the whole knowledge base; new ids also against REF")
+    p.add_argument("--no-cache", action="store_true",
+                   help="neither read nor write .kb_cache (per-file results of earlier runs; docs/cache.md)")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("renumber", help="give an entry the next free id (here and on --onto REF); rename it")

@@ -5,21 +5,53 @@ The layer above `defectkb.rules`: rules see only `defectkb.entries`, never the l
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import hashlib
 import os
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from defectkb.body import match_sections, section_table
+from defectkb.cache.reader import FileReader, Record, entry_kind, unpack
+from defectkb.cache.store import ValidationCache, cache_home, cache_key
 from defectkb.config import Config, ConfigError, find_config, load_config
 from defectkb.diagnostics import Diagnostic, Severity
 from defectkb.entries import Entry, KnowledgeBase, Rule
-from defectkb.loader import Limits, SourceCache, SourceFile, read_source, walk
-from defectkb.models import MODELS, Defect, Lesson
+from defectkb.loader import Limits, SourceCache, SourceFile, walk
+from defectkb.models import Defect, Lesson
+from defectkb.progress import Progress, Silent
 from defectkb.registry import load_registry
-from defectkb.rules import RULES
-from defectkb.schema_check import validate_entry
+from defectkb.rules import RULES, check_content
 
-__all__ = ["Entry", "KnowledgeBase", "Rule", "load", "load_paths", "resolve"]
+__all__ = ["Entry", "KnowledgeBase", "LoadOptions", "Rule", "load", "load_options", "load_paths", "resolve"]
+
+# Rules whose findings about an entry depend only on that entry (and the configuration and
+# registry e-mails in the content key): their output is cached per entry.
+PER_ENTRY_RULES = (check_content,)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadOptions:
+    """How `load` runs when its caller does not say: set by the command line for one command
+    (`with load_options(...)`), so that every load inside it uses the cache and shows progress."""
+
+    disk_cache: bool | Path = False  # True: .kb_cache next to kb.yml; a Path: that folder
+    progress: Progress | None = None
+
+
+_options: contextvars.ContextVar[LoadOptions | None] = contextvars.ContextVar("defectkb_load_options",
+                                                                              default=None)
+
+
+@contextlib.contextmanager
+def load_options(options: LoadOptions) -> Iterator[None]:
+    token = _options.set(options)
+    try:
+        yield
+    finally:
+        _options.reset(token)
 
 SKIPPED_NAMES = {"index.md", "README.md"}
 
@@ -66,12 +98,19 @@ def _find_root(target: Path, config: Config) -> Path:
 
 def load(root: Path, config: Config | None = None, *, display_base: Path | None = None,
          rules: list[Rule] | None = None, cache: SourceCache | None = None,
-         added: set[str] | None = None) -> KnowledgeBase:
+         added: set[str] | None = None, disk_cache: bool | Path | None = None,
+         progress: Progress | None = None) -> KnowledgeBase:
     """Parse every entry once, check the schema, then run the rules over the whole set.
 
-    With a `cache`, files unchanged since the previous call are not parsed again.
+    With a `cache`, files unchanged since the previous call are not parsed again. With a
+    `disk_cache` (True: `.kb_cache` next to kb.yml; a folder: there), each file's parse, schema
+    check and content-policy findings are kept on disk, keyed by the file's bytes, the tool's
+    version and the configuration; the rules over the whole set run every time.
     """
     config = config or Config()
+    defaults = _options.get() or LoadOptions()
+    disk_cache = defaults.disk_cache if disk_cache is None else disk_cache
+    progress = progress or defaults.progress or Silent()
     base = display_base if display_base is not None else Path.cwd()
     data_dir = root / config.data_dir
     registry, reg_diags = load_registry(data_dir, _display(data_dir, base))
@@ -82,42 +121,92 @@ def load(root: Path, config: Config | None = None, *, display_base: Path | None 
     limits = Limits(config.max_file_bytes, config.max_yaml_nodes, config.max_yaml_depth, config.limits.body())
     if cache is not None:
         cache.begin()
+    disk = None
+    if disk_cache is not False:
+        folder = cache_home(root) if disk_cache is True else Path(disk_cache)
+        disk = ValidationCache(folder, root.resolve(), cache_key(config.model_dump_json()))
+    reader = FileReader(root, config, limits, cache, disk)
 
+    found = []
     for kind in ("defect", "lesson"):
         folder = root / config.kind(kind).folder
-        if not folder.is_dir():
+        if folder.is_dir():
+            found.extend((kind, path) for path in walk(folder))
+    progress.start("reading", len(found), "files")
+    for kind, path in found:
+        progress.advance()
+        display = _display(path, base)
+        if path.suffix.lower() != ".md":
+            kb.diagnostics.append(Diagnostic(display, 1, 1, "KB011", Severity.WARNING,
+                                             f"`{path.name}` is not a Markdown entry",
+                                             "move attachments to an assets/ folder outside "
+                                             f"{config.kind(kind).folder}/, or rename it to .md"))
             continue
-        for path in walk(folder):
-            display = _display(path, base)
-            if path.suffix.lower() != ".md":
-                kb.diagnostics.append(Diagnostic(display, 1, 1, "KB011", Severity.WARNING,
-                                                 f"`{path.name}` is not a Markdown entry",
-                                                 "move attachments to an assets/ folder outside "
-                                                 f"{config.kind(kind).folder}/, or rename it to .md"))
-                continue
-            if path.name in SKIPPED_NAMES:
-                continue
-            src = cache.read(path, display, root, limits) if cache else read_source(path, display, root, limits)
-            kb.sources.append(src)
-            _check_schema(kb, src, kind, path, cache)
-            kb.diagnostics.extend(src.diagnostics)
+        if path.name in SKIPPED_NAMES:
+            continue
+        src, record = reader.read(path, display, kind)
+        kb.sources.append(src)
+        _check_schema(kb, src, kind, path, reader, record)
+        kb.diagnostics.extend(src.diagnostics)
+    cached = f" ({disk.hits:,} from the cache)" if disk is not None and disk.hits else ""
+    progress.finish(f"loaded {len(kb.entries):,} entries{cached}")
 
-    for rule in rules if rules is not None else default_rules():
+    chosen = rules if rules is not None else default_rules()
+    progress.start("checking", len(chosen), "rules")
+    for rule in chosen:
         try:
-            kb.diagnostics.extend(rule(kb))
+            if rule in PER_ENTRY_RULES:
+                kb.diagnostics.extend(_per_entry(rule, kb, reader))
+            else:
+                kb.diagnostics.extend(rule(kb))
         except Exception as exc:  # a bug in one rule must not hide the others' findings
             kb.diagnostics.append(Diagnostic(_display(root, base), 1, 1, "KB900", Severity.ERROR,
                                              f"internal error in rule {getattr(rule, '__name__', rule)}: "
                                              f"{type(exc).__name__}: {exc}",
                                              "please report this with the files that trigger it"))
+        progress.advance()
+    progress.finish(f"checked {len(kb.entries):,} entries")
+    reader.save()
     return kb
+
+
+def _content_key(kb: KnowledgeBase) -> str:
+    """What content-policy findings depend on beyond the entry and kb.yml: the registry's e-mails."""
+    emails = "\n".join(sorted(p.email for p in kb.registry.people.values() if p.email))
+    return hashlib.blake2b(emails.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _per_entry(rule: Rule, kb: KnowledgeBase, reader: FileReader) -> list[Diagnostic]:
+    """A per-entry rule's findings, from the records where they are known, else computed for the
+    entries that lack them (and stored); in entry order, as one run over every entry gives them."""
+    key = _content_key(kb)
+    known: dict[Path, list[Diagnostic]] = {}
+    todo: list[Entry] = []
+    other: list[Diagnostic] = []
+    for entry in kb.entries:
+        packed = reader.content_findings(entry.source.path, key)
+        if packed is None:
+            todo.append(entry)
+        else:
+            known[entry.source.path] = unpack(entry.source.display, packed)
+    if todo:
+        fresh: dict[str, list[Diagnostic]] = {e.source.display: [] for e in todo}
+        for d in rule(replace(kb, entries=todo)):
+            if d.path in fresh:
+                fresh[d.path].append(d)
+            else:  # not about one of its entries: never cached, never dropped
+                other.append(d)
+        for entry in todo:
+            known[entry.source.path] = fresh[entry.source.display]
+            reader.store_content(entry.source.path, key, fresh[entry.source.display])
+    return [d for entry in kb.entries for d in known[entry.source.path]] + other
 
 
 _ID_IN_NAME = re.compile(r"^([A-Z][A-Z0-9]*-\d{3,})")
 
 
 def _check_schema(kb: KnowledgeBase, src: SourceFile, folder_kind: str, path: Path,
-                  cache: SourceCache | None = None) -> None:
+                  reader: FileReader, record: Record) -> None:
     if src.meta is None:
         # Unparseable, but it exists: references to it should not be reported as unknown.
         if m := _ID_IN_NAME.match(path.name):
@@ -126,27 +215,11 @@ def _check_schema(kb: KnowledgeBase, src: SourceFile, folder_kind: str, path: Pa
     raw_id = src.meta.get("id")
     if isinstance(raw_id, str):
         kb.known_ids.add(raw_id)
-    declared = src.meta.get("kind")
-    kind = declared if isinstance(declared, str) and declared in MODELS else folder_kind
-    src.kind = kind
-    # Schema validation and section matching depend only on the file (and the configuration,
-    # fixed for a cache's lifetime): an unchanged file reuses the previous result.
-    memo = cache.derived.get(path) if cache is not None else None
-    if memo is None:
-        before = len(src.diagnostics)
-        entry_model = validate_entry(src, MODELS[kind])
-        sections = None
-        if entry_model is not None:
-            names = kb.section_names.get(kind)
-            if names is None:
-                names = kb.section_names[kind] = section_table(kb.config.kind(kind).sections)
-            sections = match_sections(src.headings, names)
-        memo = (entry_model, sections, src.diagnostics[before:])
-        if cache is not None:
-            cache.derived[path] = memo
-    else:
-        src.diagnostics.extend(memo[2])
-    entry_model, sections, _ = memo
+    src.kind = entry_kind(src.meta, folder_kind)
+    # Schema validation and section matching depend only on the file and the configuration:
+    # they come with the record, from a cache or freshly made.
+    entry_model, sections, found = reader.results(src, record)
+    src.diagnostics.extend(found)
     if entry_model is None:
         return
     assert isinstance(entry_model, Defect | Lesson) and sections is not None

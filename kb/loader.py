@@ -35,6 +35,9 @@ class SourceFile:
     headings: list[Heading] = field(default_factory=list)
     within_limits: bool = True  # False: the body exceeds a resource bound (KB014-KB017, KB820-KB821)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Where the front matter and the body are in the normalised text (front matter start and end,
+    # body start): the validation cache cuts them out again without splitting lines.
+    spans: tuple[int, int, int] | None = None
 
     def diag(self, code: str, pos: Position, message: str, hint: str | None = None,
              severity: Severity = Severity.ERROR) -> None:
@@ -51,6 +54,14 @@ class Limits:
 
 def read_source(path: Path, display: str, root: Path, limits: Limits) -> SourceFile:
     """Read and split one entry file. Problems become diagnostics on the returned record."""
+    src, raw = read_bytes(path, display, root, limits)
+    if raw is not None:
+        parse_bytes(src, raw, limits)
+    return src
+
+
+def read_bytes(path: Path, display: str, root: Path, limits: Limits) -> tuple[SourceFile, bytes | None]:
+    """The file's bytes, or None with a diagnostic on the record when it must not or cannot be read."""
     src = SourceFile(path, display)
     start = Position(1, 1)
     try:
@@ -59,16 +70,27 @@ def read_source(path: Path, display: str, root: Path, limits: Limits) -> SourceF
             if not target.is_relative_to(root.resolve()):
                 src.diag("KB010", start, f"symlink points outside the knowledge base (to {target})",
                          "replace the link by the file itself")
-                return src
+                return src, None
         size = path.stat().st_size
         if size > limits.max_file_bytes:
             src.diag("KB008", start, f"file is {size:,} bytes; the limit is {limits.max_file_bytes:,}",
                      "move logs and dumps elsewhere and link them, or raise max_file_bytes in kb.yml")
-            return src
-        raw = path.read_bytes()
+            return src, None
+        return src, path.read_bytes()
     except OSError as exc:
         src.diag("KB001", start, f"cannot read file: {exc.strerror or exc}")
-        return src
+        return src, None
+
+
+def decode(raw: bytes) -> str:
+    """The text as `split_text` sees it, for bytes it accepted: no byte-order mark, `\n` line ends."""
+    text = raw.decode("utf-8")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_bytes(src: SourceFile, raw: bytes, limits: Limits) -> None:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -77,9 +99,8 @@ def read_source(path: Path, display: str, root: Path, limits: Limits) -> SourceF
         col = len(raw[line_start : exc.start].decode("utf-8", "replace")) + 1  # in characters
         src.diag("KB001", Position(line, col), f"not valid UTF-8 (byte 0x{raw[exc.start]:02X})",
                  "save the file as UTF-8")
-        return src
+        return
     split_text(src, text, limits)
-    return src
 
 
 def split_text(src: SourceFile, text: str, limits: Limits) -> None:
@@ -106,6 +127,9 @@ def split_text(src: SourceFile, text: str, limits: Limits) -> None:
         return
     src.body = "\n".join(lines[close + 1 :])
     src.body_line = close + 2
+    fm_start = len(lines[0]) + 1
+    fm_end = fm_start + sum(len(ln) + 1 for ln in lines[1:close])
+    src.spans = (fm_start, fm_end, fm_end + len(lines[close]) + 1)
     src.headings = headings(src.body, src.body_line)
     for excess in check_body(src.body, limits.body):
         src.within_limits = False
@@ -156,6 +180,24 @@ class SourceCache:
         self.derived.pop(path, None)
         self.changed.add(path)
         return src
+
+    def get(self, path: Path) -> tuple[tuple[int, int], SourceFile | None]:
+        """The file's stat key, and a copy of its record if the file is unchanged since `put`."""
+        try:
+            st = path.stat()
+            key = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            return (-1, -1), None
+        hit = self._files.get(path)
+        if hit is not None and hit[0] == key:
+            return key, replace(hit[1], diagnostics=list(hit[1].diagnostics))
+        return key, None
+
+    def put(self, path: Path, key: tuple[int, int], src: SourceFile) -> None:
+        """Remember a freshly read record (before schema checks add to its diagnostics)."""
+        self._files[path] = (key, replace(src, diagnostics=list(src.diagnostics)))
+        self.derived.pop(path, None)
+        self.changed.add(path)
 
     def begin(self) -> None:
         self.changed = set()

@@ -5,7 +5,8 @@ tens of seconds. `kb serve` runs it with `--dirty`, where MkDocs rebuilds only p
 source is newer than their output, which alone would leave other pages stale. This module
 makes the dirty rebuild correct for a knowledge base:
 
-- entries are re-parsed only when their file changed (kb.loader.SourceCache);
+- entries are re-parsed only when their file changed (kb.loader.SourceCache; the first build
+  takes unchanged files from the on-disk validation cache, .kb_cache, as `kb validate` does);
 - an entry page is rebuilt when it changed or when an entry it shows (a related lesson, the
   original of a duplicate, a back-link) changed;
 - a generated page (index, person, product, tag page) is rebuilt when its content changed,

@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import defectkb
+from defectkb.cache import CACHE_DIR
 from defectkb.charts import Renderer
 from defectkb.config import CONFIG_NAME, Config, ConfigError, load_config
 from defectkb.diagnostics import Severity
 from defectkb.formatting import format_text_line
 from defectkb.knowledgebase import Entry, KnowledgeBase, load
+from defectkb.progress import LogProgress
 from defectkb.site.card import entry_card
 from defectkb.site.chrome import page_chrome
 from defectkb.site.context import SiteContext
@@ -67,6 +69,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         self.git_facts: dict[str, GitFacts] = {}
         self.git_facts_warned = False  # `serve` reuses this object: warn once, not per rebuild
         self.search_pages: list[str] = []  # entry pages' output paths: what the search index holds
+        self.progress = LogProgress(log)  # "rendered 2000 of 10151 pages" in long builds
         self.packed: dict[str, bytes] = {}  # entry pages' HTML, compressed, from rendering until writing
 
     # -- configuration and loading ----------------------------------------------------------
@@ -88,8 +91,12 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
 
         self.processed = set()  # MkDocs may reuse this plugin object for the next build of `serve`
         self.state = incremental.state_for(config.docs_dir)
+        # The on-disk cache is kb validate's (.kb_cache next to kb.yml); while serving, the in-memory
+        # cache also skips reading unchanged files between rebuilds.
+        cache_home = (self.kb_config_path.parent if self.kb_config_path else Path(config.docs_dir).parent) / CACHE_DIR
         self.kb = load(Path(config.docs_dir), kb_config, display_base=Path.cwd(),
-                       cache=self.state.cache if self.state else None)
+                       cache=self.state.cache if self.state else None, disk_cache=cache_home,
+                       progress=self.progress)
         self._report(self.kb)
         try:
             self.view = view_for(self.kb, audience(self.config.audience))
@@ -184,6 +191,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
             files.append(File.generated(config, path, content=content))
         if self.ctx.charts is not None:
             self.ctx.charts.start()  # charts render in a worker while MkDocs renders the entry pages
+        self.progress.start("rendering", len(files.documentation_pages()), "pages")
         for asset in ("kb.css", "kb.js"):
             files.append(File.generated(config, f"{ASSET_URI}/{asset}", abs_src_path=str(ASSETS / asset)))
         if self.state is not None:
@@ -250,6 +258,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         """Feed links in the head and the search box in the header: HTML the theme has no slot for."""
+        self.progress.advance()
         if self.ctx is None:
             return output
         output = page_chrome(self.ctx, page.file.src_uri, output)
@@ -259,6 +268,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         return output
 
     def on_post_build(self, config: MkDocsConfig) -> None:
+        self.progress.finish(f"rendered {self.progress.stage.count} pages")
         if self.ctx is not None and self.ctx.charts is not None:
             self.ctx.charts.close()
         if self.ctx is None or not self.ctx.search:

@@ -85,36 +85,135 @@ def _suppressed(lines: list[str], line: int) -> bool:
     return SUPPRESS in here or (SUPPRESS in before and before.strip().startswith(("<!--", "#")))
 
 
+# A literal each pattern cannot match without (case-folded for case-insensitive patterns): text
+# without it is not searched with that pattern. Patterns not listed need the literal they start
+# with (see _literal_prefix); one with neither is always searched.
+_NEEDS = {
+    "(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[0-9A-Z]{16}": ("A3T", "ABIA", "ACCA", "AKIA", "ASIA"),
+    "[MNO][a-zA-Z\\d_-]{23,25}\\.[a-zA-Z\\d_-]{6}\\.[a-zA-Z\\d_-]{27}": (".",),
+    "(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9_]{36}": ("gh",),
+    "[0-9a-z]{32}-us[0-9]{1,2}": ("-us",),
+    "sk-[A-Za-z0-9-_]*[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}": ("T3BlbkFJ",),
+    "(?:r|s)k_live_[0-9a-zA-Z]{24}": ("k_live_",),
+    "(glpat|gldt|glft|glsoat|glrt)-[A-Za-z0-9_\\-]{20,50}(?!\\w)": ("gl",),
+    "\\/\\/.+\\/:_authToken=\\s*((npm_.+)|([A-Fa-f0-9-]{36})).*": (":_authToken=",),
+}
+_META = frozenset(".^$*+?{}[]\\|()")
+# Patterns that need more than a literal: cheaper searches that each must find something first
+# (those starting with a literal are fast; a run of one character class is one quick pass).
+_NEEDS_MATCH = {"\\d{8,10}:[0-9A-Za-z_-]{35}": re.compile(r"\d{8}:")}
+_MOBILE_GATE = re.compile(r"1[3-9]\d[- ]?\d{4}")
+_PHONE_GATE = re.compile(r"\+\d")
+_ID_GATE = re.compile(r"\d{17}")
+_SHORT = 256  # below this length one combined search is cheaper than a gate per pattern
+
+
+def _top_level_bar(pattern: str) -> bool:
+    depth, i, in_class = 0, 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c in "()":
+            depth += 1 if c == "(" else -1
+        elif c == "|" and depth == 0:
+            return True
+        i += 1
+    return False
+
+
+def _literal_prefix(pattern: re.Pattern[str]) -> str:
+    """The literal text a pattern starts with, when every match must start with it."""
+    text = pattern.pattern
+    if _top_level_bar(text) or (pattern.flags & re.VERBOSE and any(c.isspace() or c == "#" for c in text)):
+        return ""
+    out: list[str] = []
+    for c in text:
+        if c in _META:
+            if c in "*?{+" and out:
+                out.pop()  # the literal before a quantifier may be absent (or repeated)
+            break
+        out.append(c)
+    return "".join(out)
+
+
+@functools.cache
+def _gates() -> list[tuple[str, object, re.Pattern[str], tuple[str, ...], bool, re.Pattern[str] | None]]:
+    """Each detector pattern with what it needs: literals (in the lower-cased text when it ignores
+    case) and a cheaper pattern to find first."""
+    out = []
+    for kind, plugin, patterns in _detectors():
+        for pattern in patterns:
+            needs = _NEEDS.get(pattern.pattern) or tuple(filter(None, [_literal_prefix(pattern)]))
+            folded = bool(pattern.flags & re.IGNORECASE)
+            if folded:
+                needs = tuple(n.lower() for n in needs)
+            out.append((kind, plugin, pattern, needs, folded, _NEEDS_MATCH.get(pattern.pattern)))
+    return out
+
+
+@functools.cache
+def _combined() -> re.Pattern[str] | None:
+    """Every pattern as one alternation: for short text one search says whether any can match."""
+    parts = []
+    for p in [g[2] for g in _gates()] + [EMAIL, CN_MOBILE, PHONE, CN_ID]:
+        flags = "".join(letter for flag, letter in ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"),
+                                                    (re.VERBOSE, "x")) if p.flags & flag)
+        if p.flags & ~(re.UNICODE | re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE) \
+                or "(?P=" in p.pattern or re.search(r"\\[1-9]", p.pattern):
+            return None  # a flag or a back-reference an alternation cannot carry
+        parts.append(f"(?{flags}:{p.pattern})" if flags else f"(?:{p.pattern})")
+    return re.compile("|".join(parts))
+
+
 def scan_text(text: str, known_emails: Iterable[str] = (), allow: Iterable[str] = ()) -> Iterator[Hit]:
     """Every secret and piece of personal data in `text`, minus suppressed lines and allowed values.
 
     `allow` holds regular expressions (kb.yml `secrets.allow`) matched against the found text.
     """
-    known = {e.lower() for e in known_emails}
-    allowed = [re.compile(a) for a in allow]
+    if len(text) < _SHORT and (combined := _combined()) is not None and not combined.search(text):
+        return
+    lower = text.lower()
+    known: set[str] | None = None
     lines: list[str] | None = None
     hits: list[Hit] = []
-    for kind, plugin, patterns in _detectors():
-        for pattern in patterns:
-            for m in pattern.finditer(text):
-                line, col = _line_col(text, m.start())
-                # Let the plugin confirm (the JWT plugin checks the token decodes, for one).
-                line_text = text[m.start() - col + 1: text.find("\n", m.end()) if "\n" in text[m.end():] else None]
-                if not any(True for _ in plugin.analyze_string(line_text)):
-                    continue
-                hits.append(Hit(line, col, kind, m.group(0), False))
-    for m in EMAIL.finditer(text):
+    for kind, plugin, pattern, needs, folded, first in _gates():
+        if needs:
+            hay = lower if folded else text
+            if not (needs[0] in hay if len(needs) == 1 else any(n in hay for n in needs)):
+                continue
+        if first is not None and not first.search(text):
+            continue
+        for m in pattern.finditer(text):
+            line, col = _line_col(text, m.start())
+            # Let the plugin confirm (the JWT plugin checks the token decodes, for one).
+            line_text = text[m.start() - col + 1: text.find("\n", m.end()) if "\n" in text[m.end():] else None]
+            if not any(True for _ in plugin.analyze_string(line_text)):
+                continue
+            hits.append(Hit(line, col, kind, m.group(0), False))
+    for m in EMAIL.finditer(text) if "@" in text else ():
         address = m.group(0).lower()
         domain = address.rsplit("@", 1)[1]
         reserved = any(domain == d or domain.endswith(d if d.startswith(".") else "." + d) for d in RESERVED_DOMAINS)
+        if known is None:
+            known = {e.lower() for e in known_emails}
         if address not in known and not reserved:
             hits.append(Hit(*_line_col(text, m.start()), "e-mail address", m.group(0), True))
-    for pattern, kind in ((CN_MOBILE, "mobile phone number"), (PHONE, "phone number")):
-        for m in pattern.finditer(text):
+    for pattern, kind, gate in ((CN_MOBILE, "mobile phone number", _MOBILE_GATE.search(text)),
+                                (PHONE, "phone number", _PHONE_GATE.search(text))):
+        for m in pattern.finditer(text) if gate else ():
             hits.append(Hit(*_line_col(text, m.start()), kind, m.group(0), True))
-    for m in CN_ID.finditer(text):
+    for m in CN_ID.finditer(text) if _ID_GATE.search(text) else ():
         if _id_checksum_ok(m.group(0)):
             hits.append(Hit(*_line_col(text, m.start()), "ID-card number", m.group(0), True))
+    if not hits:
+        return
+    allowed = [re.compile(a) for a in allow]
     seen: set[tuple[int, int]] = set()
     for hit in sorted(hits, key=lambda h: (h.line, h.column)):
         if (hit.line, hit.column) in seen or any(a.search(hit.text) for a in allowed):
