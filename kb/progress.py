@@ -109,13 +109,15 @@ class TerminalProgress:
 
 
 class LogProgress:
-    """For the MkDocs build log: "rendered 2000 of 10151 pages" every `every` seconds once a stage
-    has run past the threshold, and the stage's summary line when it took that long."""
+    """For the MkDocs build log: "rendered 2000 of 10151 pages" every `every` seconds (default: the
+    threshold, at most 5) once a stage has run past the threshold, and the stage's summary line
+    when it took that long."""
 
-    def __init__(self, log: logging.Logger, prefix: str = "defectkb", every: float = 5.0,
+    def __init__(self, log: logging.Logger, prefix: str = "defectkb", every: float | None = None,
                  after: float | None = None) -> None:
-        self.log, self.prefix, self.every = log, prefix, every
+        self.log, self.prefix = log, prefix
         self.stage = _Stage(after)
+        self.every = min(5.0, self.stage.after) if every is None else every
         self._next = 0.0
 
     def start(self, doing: str, total: int, unit: str = "files") -> None:
