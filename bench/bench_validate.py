@@ -4,8 +4,11 @@
 
 Measured in one process, interleaved, best of --repeat:
   (a) baseline: read each .md, split the front matter, yaml.load(fm, Loader=yaml.CSafeLoader);
-  (b) kb validate in-process: kb.knowledgebase.load(Path(content), Config()), every rule included.
-The CLI (`kb validate content`, a subprocess: interpreter start, imports, output) is timed once
+  (b) kb validate in-process: kb.knowledgebase.load(Path(content), Config()), every rule included,
+      without the validation cache;
+  (c) with the validation cache (a fresh folder under bench/out): cold (empty cache, written),
+      warm with no change, warm with one changed entry (an extra line in its body).
+The CLI (`kb validate --no-cache content`, a subprocess: interpreter start, imports, output) is timed once
 for reference.
 """
 
@@ -18,6 +21,7 @@ import io
 import json
 import pstats
 import re
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -49,10 +53,28 @@ def bare_parse(files: list[Path]) -> int:
     return parsed
 
 
-def kb_load(content: Path) -> tuple[int, int]:
-    kb = load(content, Config(), display_base=content.parent)
+def kb_load(content: Path, cache: Path | None = None) -> tuple[int, int]:
+    kb = load(content, Config(), display_base=content.parent, disk_cache=cache if cache else False)
     report = kb.report()
     return report.errors, len(kb.entries)
+
+
+def cached_runs(content: Path, files: list[Path], cache: Path, round_: int) -> dict[str, float]:
+    """Cold, warm and warm-after-one-edit loads with the validation cache in `cache`."""
+    shutil.rmtree(cache, ignore_errors=True)
+    out = {}
+    out["cold"], _ = timed(kb_load, content, cache)
+    out["warm"], _ = timed(kb_load, content, cache)
+    edited = files[len(files) // 2]
+    original = edited.read_bytes()
+    try:
+        edited.write_bytes(original + f"\nEdited for the benchmark, round {round_}.\n".encode())
+        out["warm_one_change"], (errors, _) = timed(kb_load, content, cache)
+    finally:
+        edited.write_bytes(original)
+    if errors:
+        raise SystemExit(f"error: the edited entry {edited} does not validate")
+    return out
 
 
 def timed(fn: Any, *args: Any) -> tuple[float, Any]:
@@ -85,6 +107,8 @@ def measure(entries: int, seed: int, repeat: int, with_profile: bool) -> dict[st
     bare_parse(files)  # warm the page cache so neither side pays for the first disk read
     base_times: list[float] = []
     kb_times: list[float] = []
+    cache = folder / "bench-kb-cache"
+    cached: dict[str, list[float]] = {"cold": [], "warm": [], "warm_one_change": []}
     for i in range(repeat):
         t, parsed = timed(bare_parse, files)
         base_times.append(t)
@@ -94,8 +118,13 @@ def measure(entries: int, seed: int, repeat: int, with_profile: bool) -> dict[st
             raise SystemExit(f"error: kb.knowledgebase.load reported {errors} errors in {content}")
         if parsed != len(files) or loaded != len(files):
             raise SystemExit(f"error: parsed {parsed} and loaded {loaded} of {len(files)} files")
-        print(f"  run {i + 1}: baseline {base_times[-1]:.3f} s, kb validate {kb_times[-1]:.3f} s", flush=True)
-    cli = run_child([*kb_command(), "validate", "content"], folder)
+        for key, value in cached_runs(content, files, cache, i).items():
+            cached[key].append(value)
+        print(f"  run {i + 1}: baseline {base_times[-1]:.3f} s, kb validate {kb_times[-1]:.3f} s; cached: "
+              f"cold {cached['cold'][-1]:.3f} s, warm {cached['warm'][-1]:.3f} s, "
+              f"one change {cached['warm_one_change'][-1]:.3f} s", flush=True)
+    shutil.rmtree(cache, ignore_errors=True)
+    cli = run_child([*kb_command(), "validate", "--no-cache", "content"], folder)
     if cli.returncode != 0:
         raise SystemExit(f"error: `kb validate content` exited {cli.returncode}:\n{cli.stdout[-2000:]}"
                          f"{cli.stderr[-2000:]}")
@@ -103,6 +132,9 @@ def measure(entries: int, seed: int, repeat: int, with_profile: bool) -> dict[st
         "entries": entries, "files": len(files), "bytes": sum(p.stat().st_size for p in files),
         "repeat": repeat, "baseline_runs": base_times, "kb_runs": kb_times,
         "baseline": min(base_times), "kb": min(kb_times), "ratio": min(kb_times) / min(base_times),
+        **{f"{key}_runs": runs for key, runs in cached.items()},
+        **{key: min(runs) for key, runs in cached.items()},
+        **{f"{key}_ratio": min(runs) / min(base_times) for key, runs in cached.items()},
         "cli": cli.seconds, "cli_max_rss_kib": cli.max_rss_kib, "cli_output": cli.stdout.strip().splitlines()[-1],
     }
     if with_profile:
@@ -117,7 +149,13 @@ def to_markdown(r: dict[str, Any]) -> str:
          f"{r['baseline'] * per:.0f} µs", "1.0×"],
         ["(b) `kb validate`, in-process `load(content, Config())`", fmt_s(r["kb"]),
          f"{r['kb'] * per:.0f} µs", f"**{r['ratio']:.1f}×**"],
-        ["`kb validate content` CLI, subprocess, 1 run", fmt_s(r["cli"]), f"{r['cli'] * per:.0f} µs",
+        ["(c) cache cold: empty `.kb_cache`, filled by this run", fmt_s(r["cold"]),
+         f"{r['cold'] * per:.0f} µs", f"**{r['cold_ratio']:.2f}×**"],
+        ["(c) cache warm, nothing changed", fmt_s(r["warm"]), f"{r['warm'] * per:.0f} µs",
+         f"**{r['warm_ratio']:.2f}×**"],
+        ["(c) cache warm, one entry changed", fmt_s(r["warm_one_change"]),
+         f"{r['warm_one_change'] * per:.0f} µs", f"**{r['warm_one_change_ratio']:.2f}×**"],
+        ["`kb validate --no-cache content` CLI, subprocess, 1 run", fmt_s(r["cli"]), f"{r['cli'] * per:.0f} µs",
          f"{r['cli'] / r['baseline']:.1f}×"],
     ]
     head = (f"{r['files']:,} entries, {fmt_bytes(r['bytes'])} of Markdown; best of {r['repeat']} "
@@ -137,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     r = measure(args.entries, args.seed, args.repeat, args.profile)
     print()
     print(f"entries {r['files']}: baseline {fmt_s(r['baseline'])}, kb validate in-process {fmt_s(r['kb'])}, "
-          f"ratio {r['ratio']:.1f}x; CLI subprocess {fmt_s(r['cli'])}")
+          f"ratio {r['ratio']:.1f}x; cached: cold {r['cold_ratio']:.2f}x, warm {r['warm_ratio']:.2f}x, "
+          f"one change {r['warm_one_change_ratio']:.2f}x; CLI subprocess {fmt_s(r['cli'])}")
     print()
     print(to_markdown(r))
     if args.profile:
