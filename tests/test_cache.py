@@ -286,3 +286,73 @@ def test_unwritable_cache_degrades_to_no_cache(tmp_path: Path) -> None:
     # In-process too: the run completes and reports what a run without cache does.
     content = project / "content"
     assert run(content, project / CACHE_DIR)[0] == run(content, None)[0]
+
+
+# -- shortcuts of the cold path: they may only skip work that could find nothing ------------------
+
+def bodies() -> list[str]:
+    from defectkb.loader import Limits, SourceFile, split_text
+
+    out = []
+    for path in sorted(CONTENT.rglob("*.md")):
+        src = SourceFile(path, path.name)
+        split_text(src, path.read_text(encoding="utf-8"), Limits())
+        out.append(src.body)
+    return out
+
+
+def test_body_bounds_shortcut_agrees_with_the_full_measure() -> None:
+    from defectkb.policy.limits import BodyLimits, clearly_within, measure_body
+
+    tight = BodyLimits(max_line_chars=80, max_nesting=2, max_emphasis_nesting=3, max_marker_run=3, max_headings=12,
+                       max_list_items=10, max_table_rows=5, max_code_blocks=2, max_rules=2, max_inline_work=40_000,
+                       max_bracket_scan=2_000)
+    extra = ["- a\n  - b\n    - c\n      - d\n", "***a **b *c*** d**", "[[[[ x", "x" * 200, "|a|b|\n|-|-|\n" + "|1|2|\n" * 9,
+             "```\n" + "*" * 50 + "\n```\n", "> > > > deep", "1. a\n   1. b\n      1. c\n"]
+    shortcuts = 0
+    for limits in (BodyLimits(), tight):
+        for body in bodies() + extra:
+            lines = body.split("\n")
+            if clearly_within(body, lines, limits):
+                shortcuts += 1
+                assert list(measure_body(lines, limits)) == [], body[:200]
+    assert shortcuts > len(bodies()) // 2  # the shortcut does take most real write-ups
+
+
+@pytest.mark.parametrize("index", range(40))
+def test_secret_gates_never_skip_a_match(index: int) -> None:
+    """Text each detector pattern matches always passes that pattern's gate."""
+    from defectkb.policy.secrets import _gates
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    gates = _gates()
+    if index >= len(gates):
+        pytest.skip("fewer detector patterns")
+    _, _, pattern, needs, folded, first = gates[index]
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.from_regex(pattern))
+    def check(text: str) -> None:
+        hay = text.lower() if folded else text
+        if needs:
+            assert any(n in hay for n in needs), (pattern.pattern, text)
+        if first is not None:
+            assert first.search(text), (pattern.pattern, text)
+
+    check()
+
+
+def test_personal_data_gates_never_skip_a_match() -> None:
+    from defectkb.policy import secrets
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.from_regex(secrets.CN_MOBILE), st.from_regex(secrets.PHONE), st.from_regex(secrets.CN_ID))
+    def check(mobile: str, phone: str, card: str) -> None:
+        assert secrets._MOBILE_GATE.search(mobile), mobile
+        assert secrets._PHONE_GATE.search(phone), phone
+        assert secrets._ID_GATE.search(card), card
+
+    check()

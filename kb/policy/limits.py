@@ -164,9 +164,41 @@ def _bracket_scan(text: str) -> tuple[int, int]:
     return total, worst_at
 
 
+@functools.cache
+def _deep_prefix(limit: int) -> re.Pattern[str]:
+    """A line start of more than `limit` characters that can open containers (indentation, `>`,
+    list markers): every level of nesting (see _nesting) takes at least one of them."""
+    return re.compile(rf"(?m)^[ \t>*+\-0-9.)]{{{limit + 1}}}")
+
+
+def clearly_within(body: str, lines: list[str], limits: BodyLimits) -> bool:
+    """Upper bounds, each one pass in C, under every limit: then the line-by-line measure below
+    cannot find anything, and a typical write-up skips it. Each bound counts over the whole body
+    what the measure counts per line or per paragraph outside code."""
+    if len(lines) > min(limits.max_headings, limits.max_list_items, limits.max_table_rows,
+                        limits.max_code_blocks, limits.max_rules):
+        return False  # each element is counted at most once per line
+    if max(map(len, lines)) > limits.max_line_chars or _run_pattern(limits.max_marker_run).search(body):
+        return False
+    if sum(body.count(c) for c in MARKUP) * len(body) > limits.max_inline_work:
+        return False  # paragraphs' markup times their length, summed, is at most this
+    if body.count("*") + body.count("_") > limits.max_emphasis_nesting:
+        return False  # each level of emphasis takes at least one of them
+    if (body.count("[") + body.count("(")) * len(body) > limits.max_bracket_scan:
+        return False  # each bracket is scanned at most to its paragraph's end
+    return not _deep_prefix(limits.max_nesting).search(body)
+
+
 def check_body(body: str, limits: BodyLimits) -> Iterator[Excess]:
     """Every limit the body exceeds, each once, at the line where it is exceeded."""
     lines = body.split("\n")
+    if clearly_within(body, lines, limits):
+        return
+    yield from measure_body(lines, limits)
+
+
+def measure_body(lines: list[str], limits: BodyLimits) -> Iterator[Excess]:
+    """The line-by-line measure behind check_body."""
     code, starts = _fences(lines)
     counts = {"headings": 0, "list_items": 0, "table_rows": 0, "code_blocks": 0, "rules": 0}
     caps = {"headings": limits.max_headings, "list_items": limits.max_list_items,
