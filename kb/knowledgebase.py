@@ -223,7 +223,7 @@ def _check_schema(kb: KnowledgeBase, src: SourceFile, folder_kind: str, path: Pa
     if entry_model is None:
         return
     assert isinstance(entry_model, Defect | Lesson) and sections is not None
-    entry = Entry(entry_model, src, sections, path.relative_to(kb.root).as_posix())
+    entry = Entry(entry_model, src, sections, reader.rel_path(path))
     kb.entries.append(entry)
     if entry.id in kb.by_id:
         first = kb.by_id[entry.id]

@@ -3,6 +3,7 @@ and the on-disk one (same bytes, no parse and no schema check); otherwise parse 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ def pack(diags: list[Diagnostic]) -> tuple[DiagTuple, ...]:
 
 
 def unpack(display: str, diags: tuple[DiagTuple, ...]) -> list[Diagnostic]:
+    if not diags:
+        return []
     return [Diagnostic(display, line, col, code, _SEVERITY[sev], message, hint)
             for line, col, code, sev, message, hint in diags]
 
@@ -49,10 +52,13 @@ class FileReader:
         self.memory, self.disk = memory, disk
         self.records: dict[Path, tuple[str, Record]] = {}  # path -> (rel path, record)
         self._sections: dict[str, dict[str, set[str]]] = {}
+        self._prefix = str(root).rstrip(os.sep) + os.sep  # paths are under root: slicing beats relative_to
 
     def read(self, path: Path, display: str, folder_kind: str) -> tuple[SourceFile, Record]:
         """The file's record (loader diagnostics only) and its cached or fresh results."""
-        rel = path.relative_to(self.root).as_posix()
+        text = str(path)
+        rel = text[len(self._prefix):].replace(os.sep, "/") if text.startswith(self._prefix) else \
+            path.relative_to(self.root).as_posix()
         stat_key = (-1, -1)
         if self.memory is not None:
             stat_key, src = self.memory.get(path)
@@ -116,6 +122,10 @@ class FileReader:
                                             self.limits.max_yaml_nodes, self.limits.max_yaml_depth))
         src.diagnostics = unpack(src.display, diags)
         return src
+
+    def rel_path(self, path: Path) -> str:
+        found = self.records.get(path)
+        return found[0] if found is not None else path.relative_to(self.root).as_posix()
 
     def results(self, src: SourceFile, record: Record) -> tuple[EntryBase | None, dict[str, Heading] | None,
                                                                  list[Diagnostic]]:

@@ -13,6 +13,7 @@ content hash, so a file edited without changing its size or time is never taken 
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import os
 import pickle
@@ -101,10 +102,15 @@ class ValidationCache:
         payload = blob[len(_MAGIC) + _SUM:]
         if digest(payload) != blob[len(_MAGIC):len(_MAGIC) + _SUM]:
             return {}
+        collecting = gc.isenabled()
+        gc.disable()  # unpickling makes many objects and no cycles: collections would only cost time
         try:
             key, records = pickle.loads(payload)
         except Exception:  # a cache is never worth a crash: any unpickling problem means "empty"
             return {}
+        finally:
+            if collecting:
+                gc.enable()
         if key != self.key or not isinstance(records, dict):
             return {}
         return records
