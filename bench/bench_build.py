@@ -267,7 +267,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep-site", action="store_true", help="keep the built sites in bench/out/kb-N/site-*")
     ap.add_argument("--json", type=Path, help="write the results here")
     ap.add_argument("--append", action="store_true", help="merge into the results already in --json")
+    ap.add_argument("--report", type=Path, nargs="+", metavar="JSON",
+                    help="build nothing: print the tables of these result files, merged by size")
     args = ap.parse_args(argv)
+    if args.report:
+        merged: dict[int, dict[str, Any]] = {}
+        for path in args.report:
+            for r in json.loads(path.read_text(encoding="utf-8")):
+                merged.setdefault(r["entries"], {}).update(r)
+        print(to_markdown([merged[n] for n in sorted(merged)]))
+        return 0
     sides = [s for s in args.sides if not (args.no_variant and s == "nosearch")]
     results: list[dict[str, Any]] = []
     if args.append and args.json and args.json.is_file():

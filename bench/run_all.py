@@ -100,9 +100,11 @@ def write_results(path: Path, facts: dict[str, str], started: datetime, seconds:
     if build:
         parts += ["", "## Site build", "",
                   "(a) is mkdocs-material alone over the same content (plugins: only `search`; same theme "
-                  "language and Markdown extensions; a one-page nav). (b) is the project's `mkdocs.yml`. Both are "
-                  "`python -m mkdocs build -q` subprocesses; peak RSS is the child's own (`os.wait4`), including "
-                  "processes it waited for (Pagefind).", "",
+                  "language and Markdown extensions; a one-page nav). (b) is the project's `mkdocs.yml`; (c) is (b) "
+                  "without the search index. All are `python -m mkdocs build -q` subprocesses; peak memory is that "
+                  "of the whole process tree (the build, the chart worker and the Pagefind runs, summed, sampled "
+                  "from /proc every 50 ms), next to the largest single process (`os.wait4`). "
+                  "`--build-entries 1000 10000 100000` adds the 100,000-entry size.", "",
                   bench_build.to_markdown(build)]
     if profile:
         parts += ["", "## Where the build time goes", "", profile_build.to_markdown(profile, top)]
