@@ -250,6 +250,8 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
 
     @event_priority(110)  # before the tags plugin fills its listings (priority 100)
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
+        if self.ctx is not None and self.ctx.charts is not None:
+            self.ctx.charts.close()  # every chart is filled in by now: free the worker for the rest of the build
         if incremental.serving() and env.bytecode_cache is None:
             env.bytecode_cache = incremental.bytecode_cache()
         if self.state is not None:
