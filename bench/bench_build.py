@@ -195,8 +195,8 @@ def to_markdown(results: list[dict[str, Any]]) -> str:
                 continue
             time_s = fmt_s(s["seconds"]) + (" (timed out)" if s.get("timed_out") else "")
             rows.append([
-                f"{r['entries']:,}", label, time_s, fmt_s(s.get("cpu_seconds") or 0), _mib(mem(s)),
-                _mib(s["max_rss_kib"]),
+                f"{r['entries']:,}", label, time_s, fmt_s(s["cpu_seconds"]) if s.get("cpu_seconds") else "—",
+                _mib(mem(s)), _mib(s["max_rss_kib"]),
                 str(s.get("html_pages", "—")), fmt_bytes(s["entry_page_bytes"]) if s.get("entry_page_bytes") else "—",
                 search_cell(s),
                 (f"{fmt_bytes(s['largest_page_bytes'])} `{s['largest_page']}`" if s.get("largest_page") else "—"),
