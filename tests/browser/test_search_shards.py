@@ -76,3 +76,8 @@ def test_header_search_merges_the_shards(page, sharded_url):
         page.wait_for_function(
             "(id) => [...document.querySelectorAll('.kb-header-results a[role=option]')]"
             ".some(a => a.innerText.includes(id))", arg=expected, timeout=15000)
+        hrefs = page.eval_on_selector_all(".kb-header-results a[role=option]", "as => as.map(a => a.href)")
+        href = next(h for h in hrefs if f"/{expected}-" in h)  # a merged shard's results link into the site
+        page.goto(href)
+        assert page.locator("h1").inner_text().startswith(expected)
+        page.goto(sharded_url + "products/billing/")
