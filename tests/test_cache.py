@@ -356,3 +356,28 @@ def test_personal_data_gates_never_skip_a_match() -> None:
         assert secrets._ID_GATE.search(card), card
 
     check()
+
+
+def test_tiny_text_gate_never_skips_a_match() -> None:
+    """Text under 16 characters that any pattern matches contains a digit, `@`, `+`, `:` or `eyJ`."""
+    import re as regex
+    from re import _parser  # type: ignore[attr-defined]  # the shortest match of each pattern
+
+    from defectkb.policy import secrets
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    patterns = [g[2] for g in secrets._gates()] + [secrets.EMAIL, secrets.CN_MOBILE, secrets.PHONE, secrets.CN_ID]
+    short = [p for p in patterns if _parser.parse(p.pattern, p.flags).getwidth()[0] < secrets._TINY]
+    assert secrets.EMAIL in short  # the test does test something
+    # A short text holding a match holds a short full match: testing full matches is enough.
+    tiny = st.sampled_from(short).flatmap(
+        lambda p: st.tuples(st.just(p), st.from_regex(p, fullmatch=True).filter(lambda t: len(t) < secrets._TINY)))
+
+    @settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(tiny)
+    def check(case: tuple[regex.Pattern[str], str]) -> None:
+        pattern, text = case
+        assert secrets._TINY_NEEDS.search(text), (pattern.pattern, text)
+
+    check()

@@ -106,6 +106,10 @@ _MOBILE_GATE = re.compile(r"1[3-9]\d[- ]?\d{4}")
 _PHONE_GATE = re.compile(r"\+\d")
 _ID_GATE = re.compile(r"\d{17}")
 _SHORT = 256  # below this length one combined search is cheaper than a gate per pattern
+# Under 16 characters, every pattern needs one of these (tokens and keys are longer; the JWT form
+# is the exception, starting `eyJ`): most front-matter values (keys, names, tags) have none.
+_TINY = 16
+_TINY_NEEDS = re.compile(r"[\d@+:]|eyJ")
 
 
 def _top_level_bar(pattern: str) -> bool:
@@ -176,6 +180,8 @@ def scan_text(text: str, known_emails: Iterable[str] = (), allow: Iterable[str] 
 
     `allow` holds regular expressions (kb.yml `secrets.allow`) matched against the found text.
     """
+    if len(text) < _TINY and not _TINY_NEEDS.search(text):
+        return
     if len(text) < _SHORT and (combined := _combined()) is not None and not combined.search(text):
         return
     lower = text.lower()
