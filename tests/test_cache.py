@@ -381,3 +381,28 @@ def test_tiny_text_gate_never_skips_a_match() -> None:
         assert secrets._TINY_NEEDS.search(text), (pattern.pattern, text)
 
     check()
+
+
+def test_a_planted_cache_is_never_unpickled(kb: Path, tmp_path: Path) -> None:
+    """A `.kb_cache/` that came with an untrusted pull request: its shards carry a checksum any
+    attacker can compute (unkeyed blake2b) over a pickle that would run code. It must not run."""
+    import hashlib
+    import pickle
+
+    from defectkb.cache.store import _MAGIC
+
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self) -> tuple:
+            return (Path.write_text, (marker, "code ran"))
+
+    cache = tmp_path / CACHE_DIR
+    plain, _ = run(kb, None)
+    run(kb, cache)
+    for shard in shards(cache):
+        payload = pickle.dumps(Payload())
+        shard.write_bytes(_MAGIC + hashlib.blake2b(payload, digest_size=16).digest() + payload)
+    result, hits = run(kb, cache)
+    assert not marker.exists(), "a planted shard was unpickled"
+    assert hits == 0 and result == plain

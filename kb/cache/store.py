@@ -31,7 +31,35 @@ _SUM = 16  # bytes of the blake2b checksum after the magic
 
 
 def digest(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=16).digest()
+    """A keyed checksum: only this machine's user can make one that `_read` accepts.
+
+    Shards are pickles, and the working copy they sit in may come from an untrusted pull request:
+    a `.kb_cache/` committed into one (with `git add -f`) must never be unpickled. The key lives in
+    the user's cache folder, outside every repository, so such shards fail the check and are
+    ignored like any other damaged shard.
+    """
+    return hashlib.blake2b(data, digest_size=16, key=_secret()).digest()
+
+
+@functools.cache
+def _secret() -> bytes:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "defectkb"
+    path = base / "cache-secret"
+    try:
+        secret = path.read_bytes()
+        if len(secret) == 32:
+            return secret
+    except OSError:
+        pass
+    secret = os.urandom(32)
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(secret)
+    except OSError:
+        pass  # no writable home: this process's key only, so nothing is reused across runs (still safe)
+    return secret
 
 
 def cache_home(root: Path) -> Path:
