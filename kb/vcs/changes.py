@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from defectkb.vcs.git import Repo, merge_base
+from defectkb.vcs.git import Repo, merge_base, name_status
 
 ID_IN_NAME = re.compile(r"^([A-Z][A-Z0-9]*-\d{3,})(?=$|[-_.])")
 
@@ -48,26 +48,19 @@ def change_since(repo: Repo, ref: str, paths: list[str]) -> Change:
     spec = ["--", *paths] if all(paths) else []
     diff = _split(repo.git("diff", "--name-status", "-z", "--find-renames", "--no-ext-diff", change.base,
                            *spec).stdout)
-    i = 0
-    while i < len(diff) and diff[i]:
-        status = diff[i]
-        if status[0] in "RC":
-            old, new = diff[i + 1], diff[i + 2]
-            i += 3
-            change.present.add(new)
-            if status[0] == "R":
+    for status, old, path in name_status(diff):
+        if status in "RC":
+            change.present.add(path)
+            if status == "R":
                 change.deleted.add(old)
-                change.renamed[new] = old
+                change.renamed[path] = old
             else:
-                change.added.add(new)
-            continue
-        path = diff[i + 1]
-        i += 2
-        if status[0] == "D":
+                change.added.add(path)
+        elif status == "D":
             change.deleted.add(path)
         else:
             change.present.add(path)
-            if status[0] == "A":
+            if status == "A":
                 change.added.add(path)
     untracked = _split(repo.git("ls-files", "--others", "--exclude-standard", "-z", *spec).stdout)
     for path in untracked:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,3 +125,17 @@ def read_blobs(repo: Repo, specs: list[str]) -> dict[str, bytes | None]:
         else:  # "<spec> missing"
             blobs[spec] = None
     return blobs
+
+
+def name_status(tokens: list[str], start: int = 0) -> Iterator[tuple[str, str, str]]:
+    """(status letter, old path, path) from `--name-status -z` output split on NUL, up to the
+    first empty token; the old path is set for renames and copies only."""
+    i = start
+    while i < len(tokens) and tokens[i]:
+        status = tokens[i][0]
+        if status in "RC":
+            yield status, tokens[i + 1], tokens[i + 2]
+            i += 3
+        else:
+            yield status, "", tokens[i + 1]
+            i += 2

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from defectkb.vcs.git import GitError, Repo, open_repo
+from defectkb.vcs.git import GitError, Repo, name_status, open_repo
 
 
 @dataclass(slots=True)
@@ -40,16 +40,8 @@ def _parse(out: bytes, prefix: str) -> dict[str, GitFacts]:
             continue
         when, author = datetime.fromisoformat(fields[0]), fields[1]
         tokens = rest.lstrip("\n").split("\0")
-        i = 0
-        while i < len(tokens) and tokens[i]:
-            status = tokens[i]
-            if status[0] in "RC":
-                old, name = tokens[i + 1], tokens[i + 2]
-                i += 3
-            else:
-                old, name = "", tokens[i + 1]
-                i += 2
-            if name in closed or status[0] == "D":
+        for status, old, name in name_status(tokens):
+            if name in closed or status == "D":
                 continue
             current = alias.get(name, name)
             seen = facts.get(current)
@@ -57,9 +49,9 @@ def _parse(out: bytes, prefix: str) -> dict[str, GitFacts]:
                 facts[current] = GitFacts(when, author, when, author)
             else:
                 seen.first_date, seen.first_author = when, author
-            if status[0] in "AR":
+            if status in "AR":
                 closed.add(name)  # older commits touching this name touched a different file
-            if status[0] == "R" and old not in closed:
+            if status == "R" and old not in closed:
                 alias[old] = current
     return {p[len(prefix):]: f for p, f in facts.items() if p.startswith(prefix)}
 
