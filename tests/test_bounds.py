@@ -128,16 +128,16 @@ def mkdocs_config(kb_dir: Path, tmp_path: Path) -> Path:
 def test_over_a_limit_is_a_diagnostic_at_its_line(kb_dir: Path, family: str) -> None:
     body, code, line, column = OVER[family]
     _, first = body_file(kb_dir, body, family, 2)
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a busy machine's neighbours do not count
     kb = load_dir(kb_dir)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     found = find(kb, code)
     assert found.path.endswith(f"DEF-0002-{family}.md")
     assert found.line == first + line - 1, (found.line - first + 1, found.message)
     if column is not None:
         assert found.column == column, found.message
     assert "kb.yml" in (found.hint or "")
-    assert elapsed < 10, f"validate took {elapsed:.1f} s"  # linear checks, and no slow parse after them
+    assert elapsed < 10, f"validate took {elapsed:.1f} s of CPU"  # linear checks, and no slow parse after them
 
 
 def test_validate_and_build_refuse_an_entry_over_a_limit(kb_dir: Path, tmp_path: Path) -> None:
