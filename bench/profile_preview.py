@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--entries", type=int, default=10000)
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--rounds", type=int, default=2, help="timed dirty rebuilds (the last is profiled)")
+    ap.add_argument("--dump", type=Path, help="also save the profile here (for pstats or snakeviz)")
     args = ap.parse_args(argv)
     os.environ["NO_MKDOCS_2_WARNING"] = "1"
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
@@ -62,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dirty rebuild {n + 1}: {time.perf_counter() - t0:.2f} s{' (profiled)' if profile else ''}",
               flush=True)
     out = io.StringIO()
+    if args.dump:
+        profile.dump_stats(str(args.dump))  # type: ignore[union-attr]
     stats = pstats.Stats(profile, stream=out)  # type: ignore[arg-type]
     stats.sort_stats("cumulative").print_stats(args.top)
     stats.sort_stats("tottime").print_stats(args.top)

@@ -10,13 +10,14 @@ Rendering is deterministic and cached by the hash of the spec, so identical char
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
 import multiprocessing
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from html import escape
 from typing import Any
@@ -226,7 +227,46 @@ def table_figure(*, fig_id: str, header: Sequence[str], rows: Sequence[Sequence[
             f"<summary>{_e(data_label)} ({len(rows)}){csv_link}</summary>{data_table(header, rows)}</details></figure>")
 
 
-# -- chart builders: plain rows in, an Altair chart out ------------------------------------
+# -- chart builders: plain rows in, a Vega-Lite spec out ----------------------------------
+
+_SPECS: dict[str, dict[str, Any]] = {}  # hash of a builder's name and arguments -> its spec
+_SPECS_MAX = 4096
+spec_stats = {"built": 0, "memoised": 0}
+
+
+def _memo_key(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    text = json.dumps([name, args, kwargs], ensure_ascii=False, default=repr)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=20).hexdigest()
+
+
+def _memoised(build: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """Build a spec once per distinct input (the rows and every option), across builds.
+
+    A preview rebuild regenerates every insight page; Altair takes ~20 ms a chart even without
+    validation, so unchanged charts come from here. The key is the whole input, so a changed row
+    can never be served a stale spec. Specs are shared: callers must not change them.
+    Altair's debug mode (a JSON-schema validation of every object as it is constructed) is off
+    while building: the builders below make fixed shapes, tested against the schema in
+    tests/test_charts.py.
+    """
+
+    @functools.wraps(build)
+    def wrapper(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        key = _memo_key(build.__name__, args, kwargs)
+        spec = _SPECS.get(key)
+        if spec is not None:
+            spec_stats["memoised"] += 1
+            return spec
+        with alt.utils.schemapi.debug_mode(False):
+            spec = build(*args, **kwargs)
+        spec_stats["built"] += 1
+        if len(_SPECS) >= _SPECS_MAX:
+            _SPECS.clear()
+        _SPECS[key] = spec
+        return spec
+
+    return wrapper
+
 
 
 def _base(rows: list[dict[str, Any]], title: str) -> alt.Chart:
@@ -245,6 +285,7 @@ def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     return spec
 
 
+@_memoised
 def stacked_columns(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: str,
                     color_title: str, color_domain: Sequence[tuple[str, str]],
                     colors: Mapping[str, str] | None = None, offset_title: str | None = None,
@@ -275,6 +316,7 @@ def stacked_columns(rows: list[dict[str, Any]], *, title: str, x_title: str, y_t
     return _spec(chart.encode(**enc))
 
 
+@_memoised
 def lines(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: str, series_title: str,
           series: Sequence[str], percent: bool = False) -> dict[str, Any]:
     """One line per series over x. rows: {"x", "series", "y"}."""
@@ -288,6 +330,7 @@ def lines(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: str,
     return _spec(chart)
 
 
+@_memoised
 def pareto(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: str,
            cumulative_title: str) -> dict[str, Any]:
     """Bars in descending order with the cumulative share as a line on a second axis.
@@ -306,6 +349,7 @@ def pareto(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: str
     return _spec(chart)
 
 
+@_memoised
 def heatmap(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: str,
             x_order: Sequence[str], y_order: Sequence[str], n_title: str) -> dict[str, Any]:
     """A count matrix with the numbers written in the cells. rows: {"x", "y", "n"}."""
@@ -320,6 +364,7 @@ def heatmap(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: st
     return _spec(chart)
 
 
+@_memoised
 def grouped_bars(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: str,
                  series_title: str, series: Sequence[str], x_order: Sequence[str]) -> dict[str, Any]:
     """Bars per category, side by side per series. rows: {"x", "series", "y"}."""
@@ -332,6 +377,7 @@ def grouped_bars(rows: list[dict[str, Any]], *, title: str, x_title: str, y_titl
     return _spec(chart)
 
 
+@_memoised
 def share_bars(rows: list[dict[str, Any]], *, title: str, y_title: str, x_title: str,
                color_domain: Sequence[tuple[str, str]], colors: Mapping[str, str]) -> dict[str, Any]:
     """Horizontal bars of counts, one row per group, stacked by key. rows: {"group", "key", "n"}."""
