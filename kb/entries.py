@@ -69,5 +69,19 @@ class KnowledgeBase:
     def report(self) -> Report:
         return Report(diagnostics=list(self.diagnostics), files=len(self.sources), entries=len(self.entries))
 
+    def shed(self) -> None:
+        """Drop what only validation reads, once it is done: the raw front matter and its positions,
+        the body's heading list (the sections keep theirs) and the per-file findings.
+
+        A site build keeps the models, the sections and the bodies: about half of a loaded entry's
+        memory. Positions are gone afterwards, so nothing may report on these entries any more.
+        """
+        for src in self.sources:
+            src.meta = None
+            src.located = None
+            src.headings = []
+            src.diagnostics = []
+        self.diagnostics = []
+
 
 Rule = Callable[[KnowledgeBase], Iterable[Diagnostic]]

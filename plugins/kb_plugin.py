@@ -38,11 +38,13 @@ from mkdocs.structure.pages import Page
 from . import incremental
 from .config import DefectKBConfig
 from .search import build_search_index, release_memory
+from .spill import Spill
 
 log = logging.getLogger("mkdocs.plugins.defectkb")
 
 ASSETS = Path(defectkb.__file__).resolve().parent / "assets"
 ASSET_URI = "assets/defectkb"
+HTML_KEY = "html:"  # spill keys of rendered entry pages; bodies are keyed by their path alone
 
 
 def entry_title(entry: Entry) -> str:
@@ -70,7 +72,10 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         self.git_facts_warned = False  # `serve` reuses this object: warn once, not per rebuild
         self.search_pages: list[str] = []  # entry pages' output paths: what the search index holds
         self.progress = LogProgress(log)  # "rendered 2000 of 10151 pages" in long builds
-        self.packed: dict[str, bytes] = {}  # entry pages' HTML, compressed, from rendering until writing
+        # Entry bodies (from loading until rendered) and entry pages' HTML (from rendering until
+        # written) wait on disk in a build; the preview keeps them in memory between rebuilds.
+        self.spill: Spill | None = None
+        self.packed: dict[str, bytes] = {}
 
     # -- configuration and loading ----------------------------------------------------------
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -106,6 +111,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         if self.view.public:
             log.info(f"defectkb: public build: {len(self.view.hidden_ids)} internal entries left out")
         self.entries = {e.rel_path: e for e in self.kb.entries}
+        self._park_bodies()
         enabled = self.config.git_facts if self.config.git_facts is not None else kb_config.git_facts
         self.git_facts = self._git_facts(Path(config.docs_dir), kb_config) if enabled else {}
 
@@ -137,6 +143,20 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
             if self.ctx.search:
                 config.nav.append({t("search"): f"{self.ctx.search_dir}/index.md"})
         return config
+
+    def _park_bodies(self) -> None:
+        """In a build (not the preview, which reuses them), keep only what the site shows in memory:
+        validation is done, and each body is read back once, when its page is rendered."""
+        if self.spill is not None:
+            self.spill.close()
+            self.spill = None
+        if self.state is not None or incremental.serving() or self.kb is None:
+            return
+        self.kb.shed()
+        self.spill = Spill()
+        for rel, entry in self.entries.items():
+            self.spill.put(rel, entry.source.body)
+            entry.source.body = ""
 
     def _git_facts(self, content: Path, kb_config: Config) -> dict[str, GitFacts]:
         """First added / last updated per entry from one `git log`; off, with one warning, without history."""
@@ -202,9 +222,11 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
     # -- pages -------------------------------------------------------------------------------
     def on_page_read_source(self, page: Page, config: MkDocsConfig) -> str | None:
         entry = self.entries.get(page.file.src_uri)
-        if entry is not None:
-            return entry.source.body  # front matter already parsed by kb; skip MkDocs' YAML
-        return None
+        if entry is None:
+            return None
+        # The front matter is already parsed by kb: MkDocs gets the body alone, no second YAML parse.
+        parked = self.spill.get(entry.rel_path) if self.spill is not None else None
+        return parked if parked is not None else entry.source.body
 
     @event_priority(100)  # before mkdocs-material's tags plugin reads page.meta["tags"]
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -239,10 +261,18 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         # MkDocs renders every page's Markdown before it writes the first one, so all entry
         # pages' HTML would be held at once (gigabytes at 100,000 entries); it waits compressed
         # (about a fifth) until its page is written (on_page_context).
-        self.packed[page.file.src_uri] = zlib.compress(content.encode("utf-8"), 1)
+        if self.spill is not None:
+            self.spill.put(HTML_KEY + page.file.src_uri, content)
+        else:
+            self.packed[page.file.src_uri] = zlib.compress(content.encode("utf-8"), 1)
         return ""
 
     def on_page_context(self, context: Any, page: Page, config: MkDocsConfig, nav: Any) -> Any:
+        if self.spill is not None:
+            parked = self.spill.pop(HTML_KEY + page.file.src_uri)
+            if parked is not None:
+                page.content = parked
+            return context
         packed = self.packed.pop(page.file.src_uri, None)
         if packed is not None:
             page.content = zlib.decompress(packed).decode("utf-8")
@@ -273,15 +303,26 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         self.progress.finish(f"rendered {self.progress.stage.count} pages")
         if self.ctx is not None and self.ctx.charts is not None:
             self.ctx.charts.close()
+        if self.spill is not None:
+            self.spill.close()
+            self.spill = None
         if self.ctx is None or not self.ctx.search:
             return
+        language, pages = self.ctx.language, list(self.search_pages)
         if incremental.serving():
             # In the preview the page must not wait for the search index: index in the background.
             threading.Thread(target=build_search_index,
-                             args=(Path(config.site_dir), self.ctx.language, list(self.search_pages),
-                                   self.config.search_shard_pages),
+                             args=(Path(config.site_dir), language, pages, self.config.search_shard_pages),
                              daemon=True).start()
         else:
-            release_memory()  # the indexer's memory adds to this process's: give back what is free
-            build_search_index(Path(config.site_dir), self.ctx.language, self.search_pages,
-                               self.config.search_shard_pages)
+            # The indexer's memory adds to this process's: drop the knowledge base and the pages'
+            # data first (the build is written) and give back what is free.
+            self._forget()
+            release_memory()
+            build_search_index(Path(config.site_dir), language, pages, self.config.search_shard_pages)
+
+    def _forget(self) -> None:
+        self.kb = self.ctx = None
+        self.entries, self.generated, self.packed, self.git_facts = {}, {}, {}, {}
+        self.view = View(None)  # type: ignore[arg-type]
+        self.search_pages = []
