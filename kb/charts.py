@@ -24,6 +24,7 @@ from typing import Any
 
 import altair as alt
 import vl_convert
+from defectkb.svg import compact
 
 WIDTH = 520  # design width in px; the SVG scales to its box (CSS width: 100%)
 HEIGHT = 200
@@ -170,6 +171,7 @@ _IDS = re.compile(r'\b(id="|url\(#|href="#)(clip\d+|gradient\d+|pattern\d+)')
 
 def accessible(svg: str, fig_id: str, title: str, desc: str) -> str:
     """Make the SVG scale to its box, name it for screen readers and keep its ids unique per page."""
+    svg = compact(svg)
     m = _SVG_OPEN.search(svg)
     if m is None:
         return ""
