@@ -28,6 +28,7 @@ from typing import Any
 
 from defectkb.knowledgebase import Entry, KnowledgeBase
 from defectkb.loader import SourceCache
+from defectkb.site import memo
 from mkdocs.structure.files import File, Files
 
 _enabled = False
@@ -39,6 +40,7 @@ def enable(serving: bool, dirty: bool) -> None:
     global _enabled, _serving
     _serving = serving
     _enabled = serving and dirty
+    memo.keep(_enabled)  # generated HTML of unchanged inputs is reused between dirty rebuilds
 
 
 def serving() -> bool:
@@ -102,9 +104,14 @@ class PreviewState:
     fingerprints: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     tags_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
     first: bool = True
+    context: tuple[Any, ...] | None = None  # what every page may show besides entries: registries, config
 
     def plan(self, kb: KnowledgeBase, generated: dict[str, str], files: Files, tags_dir: str) -> None:
         """Decide, for every page, whether this dirty build must render it again."""
+        context = (kb.registry, kb.config, kb.today)
+        if self.context is None or self.context != context:
+            self.first = True  # a renamed person or product shows on entry pages too: render them all
+        self.context = context
         changed = {e.id for e in kb.entries if e.source.path in self.cache.changed}
         changed |= {eid for eid, fp in self.fingerprints.items()
                     if eid not in kb.by_id or _fingerprint(kb.by_id[eid]) != fp}
@@ -124,7 +131,7 @@ class PreviewState:
         for file in files.documentation_pages():
             entry = by_path.get(file.src_uri)
             if entry is not None:
-                if entry.id in affected:
+                if entry.id in affected or self.first:
                     _force(file, True)
                 continue
             content = generated.get(file.src_uri)

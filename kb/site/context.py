@@ -16,6 +16,7 @@ from defectkb.insights.digests import build as build_digests
 from defectkb.insights.figures import AllFigures, compute
 from defectkb.insights.reading import ReadingList, reading_lists
 from defectkb.knowledgebase import Entry, KnowledgeBase
+from defectkb.site.memo import Store, store_for
 
 if TYPE_CHECKING:  # the charts need the `site` extra (altair, vl-convert); the context does not
     from defectkb.charts import Renderer
@@ -108,6 +109,35 @@ class SiteContext:
                 if m.supersedes:
                     out[m.supersedes].append(("superseded_by", e))
         return out
+
+    # -- memos kept between preview rebuilds (defectkb.site.memo) ----------------------------
+    @cached_property
+    def memo(self) -> Store | None:
+        return store_for(str(self.kb.root.resolve()))
+
+    @cached_property
+    def context_version(self) -> int:
+        """Changes whenever anything but the entries' own fields could change a generated page."""
+        if self.memo is None:
+            return 0
+        settings = (self.kb.config, self.kb.registry, self.kb.today, frozenset(self.kb.by_id), self.language,
+                    self.directory_urls, self.people_dir, self.products_dir, self.tags_dir, self.home_is_generated,
+                    self.assets_dir, self.search_dir, self.search, self.listing_limit, self.insights_dir,
+                    self.digests_dir, self.site_url, self.site_name, self.feeds_dir, self.charts is None)
+        return self.memo.versions.of("context", settings)
+
+    @cached_property
+    def entry_versions(self) -> dict[str, int]:
+        """id -> a version that changes whenever the entry's fields or path change."""
+        if self.memo is None:
+            return {}
+        of = self.memo.versions.of
+        return {e.id: of(("entry", e.id), (e.rel_path, e.model)) for e in self.kb.entries}
+
+    def versions_of(self, entries: list[Entry]) -> tuple[tuple[str, int], ...]:
+        """What a list of entries is, for a memo: their ids in order with their versions."""
+        versions = self.entry_versions
+        return tuple((e.id, versions.get(e.id, -1)) for e in entries)
 
     # -- URLs ------------------------------------------------------------------------------
     def url(self, src: str) -> str:

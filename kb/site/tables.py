@@ -128,6 +128,21 @@ def _row(ctx: SiteContext, here: str, e: Entry, kinds: str) -> str:
     cached = ctx.row_cache.get(key)
     if cached is not None:
         return cached
+    store = ctx.memo
+    if store is not None:  # the preview: rows of unchanged entries come from the previous build
+        version = (ctx.context_version, ctx.entry_versions.get(e.id, -1))
+        kept = store.rows.get(key)
+        if kept is not None and kept[0] == version:
+            ctx.row_cache[key] = kept[1]
+            return kept[1]
+        html = ctx.row_cache[key] = _render_row(ctx, here, e, kinds)
+        store.rows[key] = (version, html)
+        return html
+    html = ctx.row_cache[key] = _render_row(ctx, here, e, kinds)
+    return html
+
+
+def _render_row(ctx: SiteContext, here: str, e: Entry, kinds: str) -> str:
     t = ctx.t
     m = e.model
     products = _products_of(e)
@@ -163,8 +178,7 @@ def _row(ctx: SiteContext, here: str, e: Entry, kinds: str) -> str:
                           for tag in m.tags) + "</td>",
     ]
     attr_text = " ".join(f'{k}="{esc(v)}"' for k, v in attrs.items())
-    html = ctx.row_cache[key] = f"<tr {attr_text}>{''.join(cells)}</tr>"
-    return html
+    return f"<tr {attr_text}>{''.join(cells)}</tr>"
 
 
 def _filter_form(ctx: SiteContext, rows: Sequence[Entry], table_id: str, kinds: str) -> str:

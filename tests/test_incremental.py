@@ -1,0 +1,117 @@
+"""The preview's dirty rebuilds (`kb serve`): after an edit, the site on disk is the site a full
+build of the same content writes, although pages, rows and charts come from memos.
+
+Each test builds a copy of the sample in-process the way `kb serve` does (dirty builds, memos
+kept), edits files, rebuilds, and compares every output file with a fresh full build.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import CONTENT, ROOT, edit
+from defectkb.mkdocs_plugin import incremental
+from defectkb.site import memo
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+DEFECT = "defects/DEF-0001-invoice-export-loses-cents.md"
+LESSON = "lessons/LES-0001-money-as-decimal-end-to-end.md"
+# sitemap.xml.gz holds the time it was compressed
+SKIP = {"sitemap.xml.gz"}
+
+
+@pytest.fixture
+def site_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    root = tmp_path / "kb"
+    shutil.copytree(CONTENT, root / "content")
+    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+    logging.getLogger("mkdocs").setLevel(logging.ERROR)
+    yield root
+    incremental.enable(serving=False, dirty=False)
+    incremental._states.clear()
+
+
+def _build(root: Path, site: str, *, dirty: bool) -> Path:
+    incremental.enable(serving=dirty, dirty=dirty)
+    cfg = load_config(str(root / "mkdocs.yml"), site_dir=str(root / site))
+    cfg.plugins["defectkb"].config.search = "none"
+    cfg.site_url = "https://kb.example.com/"  # the feeds too
+    build(cfg, dirty=dirty)
+    return root / site
+
+
+def _files(site: Path) -> dict[str, bytes]:
+    out = {}
+    for dirpath, _, names in os.walk(site):
+        for name in names:
+            path = Path(dirpath) / name
+            rel = path.relative_to(site).as_posix()
+            if rel not in SKIP:
+                out[rel] = path.read_bytes()
+    return out
+
+
+def _assert_same_as_full_build(root: Path) -> None:
+    dirty = _files(root / "site")
+    _build(root, "site-full", dirty=False)
+    full = _files(root / "site-full")
+    shutil.rmtree(root / "site-full")
+    assert sorted(dirty) == sorted(full)
+    differ = [rel for rel in full if dirty[rel] != full[rel]]
+    assert differ == [], f"stale after a dirty rebuild: {differ[:20]}"
+
+
+def _preview(root: Path) -> None:
+    """A first build as `kb serve` makes it, then one dirty rebuild (memos warm from the first)."""
+    _build(root, "site", dirty=True)
+
+
+def test_title_edit_reaches_every_page_and_file(site_copy: Path):
+    _preview(site_copy)
+    edit(site_copy / "content" / DEFECT, ("title: 导出发票金额精度丢失", "title: 已改标题 导出发票金额精度丢失"))
+    before = dict(memo.store_for(str((site_copy / "content").resolve())).rows)  # type: ignore[union-attr]
+    _preview(site_copy)
+    pm_page = (site_copy / "site" / "people" / "zhang.wei" / "index.html").read_text(encoding="utf-8")
+    assert "已改标题" in pm_page
+    assert before, "the first build kept no rows: nothing was memoised"
+    _assert_same_as_full_build(site_copy)
+
+
+def test_severity_and_escape_edit_reaches_charts_digests_and_figures(site_copy: Path):
+    _preview(site_copy)
+    edit(site_copy / "content" / DEFECT, ("severity: serious", "severity: fatal"), ("online: false", "online: true"),
+         ("found_phase: system_test", "found_phase: production"))
+    _preview(site_copy)
+    _assert_same_as_full_build(site_copy)
+
+
+def test_lesson_title_shown_on_other_entries_pages_and_digests(site_copy: Path):
+    _preview(site_copy)
+    edit(site_copy / "content" / LESSON, ("title: ", "title: 新标题 "))
+    _preview(site_copy)
+    _assert_same_as_full_build(site_copy)
+
+
+def test_registry_edit_renames_a_person_everywhere(site_copy: Path):
+    _preview(site_copy)
+    edit(site_copy / "content" / "_data" / "people.yml", ("name: 张伟", "name: 张伟伟"))
+    _preview(site_copy)
+    _assert_same_as_full_build(site_copy)
+
+
+def test_two_edits_in_a_row_and_a_revert(site_copy: Path):
+    _preview(site_copy)
+    path = site_copy / "content" / DEFECT
+    original = path.read_text(encoding="utf-8")
+    edit(path, ("tags: [precision, data-quality]", "tags: [precision]"))
+    _preview(site_copy)
+    path.write_text(original, encoding="utf-8")  # back to the first version: memos of it must not be stale
+    _preview(site_copy)
+    _assert_same_as_full_build(site_copy)
