@@ -46,8 +46,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from defectkb.vcs.git import GitError, open_repo
     from defectkb.vcs.review import review_change, review_paths
 
-    # Every load below keeps per-file results in .kb_cache (docs/cache.md) and shows progress.
-    options = LoadOptions(disk_cache=not args.no_cache, progress=TerminalProgress(sys.stderr))
+    # Every load below keeps per-file results in .kb_cache (docs/cache.md) and shows progress;
+    # no rule of kb validate reads a body once the content policy had it: bodies are not kept.
+    options = LoadOptions(disk_cache=not args.no_cache, progress=TerminalProgress(sys.stderr), keep_bodies=False)
     try:
         with load_options(options):
             if args.changed_since:

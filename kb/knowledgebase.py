@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import gc
 import hashlib
 import os
 import re
@@ -23,7 +24,7 @@ from defectkb.loader import Limits, SourceCache, SourceFile, walk
 from defectkb.models import Defect, Lesson
 from defectkb.progress import Progress, Silent
 from defectkb.registry import load_registry
-from defectkb.rules import RULES, check_content
+from defectkb.rules import RULES, check_content, check_duplicates
 
 __all__ = ["Entry", "KnowledgeBase", "LoadOptions", "Rule", "load", "load_options", "load_paths", "resolve"]
 
@@ -39,6 +40,11 @@ class LoadOptions:
 
     disk_cache: bool | Path = False  # True: .kb_cache next to kb.yml; a Path: that folder
     progress: Progress | None = None
+    # False (`kb validate`): entries come without their body and the headings that are not
+    # sections, which only the site and the content policy read; the content policy then runs
+    # as the files are read. Files whose status is unchanged are not even read (docs/cache.md).
+    # Custom rules that read `entry.source.body` need True.
+    keep_bodies: bool = True
 
 
 _options: contextvars.ContextVar[LoadOptions | None] = contextvars.ContextVar("defectkb_load_options",
@@ -99,18 +105,33 @@ def _find_root(target: Path, config: Config) -> Path:
 def load(root: Path, config: Config | None = None, *, display_base: Path | None = None,
          rules: list[Rule] | None = None, cache: SourceCache | None = None,
          added: set[str] | None = None, disk_cache: bool | Path | None = None,
-         progress: Progress | None = None) -> KnowledgeBase:
+         progress: Progress | None = None, keep_bodies: bool | None = None) -> KnowledgeBase:
     """Parse every entry once, check the schema, then run the rules over the whole set.
 
     With a `cache`, files unchanged since the previous call are not parsed again. With a
     `disk_cache` (True: `.kb_cache` next to kb.yml; a folder: there), each file's parse, schema
     check and content-policy findings are kept on disk, keyed by the file's bytes, the tool's
-    version and the configuration; the rules over the whole set run every time.
+    version and the configuration; the rules over the whole set run every time. With
+    `keep_bodies` false, see `LoadOptions`.
     """
+    collecting = gc.isenabled()
+    # Loading makes millions of objects and next to no cycles: collections would only rescan them.
+    gc.disable()
+    try:
+        return _load(root, config, display_base, rules, cache, added, disk_cache, progress, keep_bodies)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load(root: Path, config: Config | None, display_base: Path | None, rules: list[Rule] | None,
+          cache: SourceCache | None, added: set[str] | None, disk_cache: bool | Path | None,
+          progress: Progress | None, keep_bodies: bool | None) -> KnowledgeBase:
     config = config or Config()
     defaults = _options.get() or LoadOptions()
     disk_cache = defaults.disk_cache if disk_cache is None else disk_cache
     progress = progress or defaults.progress or Silent()
+    keep_bodies = defaults.keep_bodies if keep_bodies is None else keep_bodies
     base = display_base if display_base is not None else Path.cwd()
     data_dir = root / config.data_dir
     registry, reg_diags = load_registry(data_dir, _display(data_dir, base))
@@ -125,7 +146,10 @@ def load(root: Path, config: Config | None = None, *, display_base: Path | None 
     if disk_cache is not False:
         folder = cache_home(root) if disk_cache is True else Path(disk_cache)
         disk = ValidationCache(folder, root.resolve(), cache_key(config.model_dump_json()))
-    reader = FileReader(root, config, limits, cache, disk)
+    chosen = rules if rules is not None else default_rules()
+    content_key = _content_key(kb) if check_content in chosen else None
+    reader = FileReader(root, config, limits, cache, disk, keep_bodies=keep_bodies, content_key=content_key)
+    early = _EarlyContent(kb, reader, content_key) if not keep_bodies else None
 
     found = []
     for kind in ("defect", "lesson"):
@@ -146,17 +170,24 @@ def load(root: Path, config: Config | None = None, *, display_base: Path | None 
             continue
         src, record = reader.read(path, display, kind)
         kb.sources.append(src)
-        _check_schema(kb, src, kind, path, reader, record)
+        entry = _check_schema(kb, src, kind, path, reader, record)
         kb.diagnostics.extend(src.diagnostics)
+        if early is not None:
+            early.add(src, entry)
+    if early is not None:
+        early.flush()
     cached = f" ({disk.hits:,} from the cache)" if disk is not None and disk.hits else ""
     progress.finish(f"loaded {len(kb.entries):,} entries{cached}")
 
-    chosen = rules if rules is not None else default_rules()
     progress.start("checking", len(chosen), "rules")
     for rule in chosen:
         try:
             if rule in PER_ENTRY_RULES:
                 kb.diagnostics.extend(_per_entry(rule, kb, reader))
+                if early is not None:
+                    kb.diagnostics.extend(early.other)
+            elif rule is check_duplicates and disk is not None:
+                kb.diagnostics.extend(check_duplicates(kb, disk))  # its findings kept under their inputs
             else:
                 kb.diagnostics.extend(rule(kb))
         except Exception as exc:  # a bug in one rule must not hide the others' findings
@@ -176,9 +207,10 @@ def _content_key(kb: KnowledgeBase) -> str:
     return hashlib.blake2b(emails.encode("utf-8"), digest_size=16).hexdigest()
 
 
-def _per_entry(rule: Rule, kb: KnowledgeBase, reader: FileReader) -> list[Diagnostic]:
+def _per_entry(rule: Rule, kb: KnowledgeBase, reader: FileReader, only_other: bool = False) -> list[Diagnostic]:
     """A per-entry rule's findings, from the records where they are known, else computed for the
-    entries that lack them (and stored); in entry order, as one run over every entry gives them."""
+    entries that lack them (and stored); in entry order, as one run over every entry gives them.
+    With `only_other`, the findings are only stored, and those about no single entry returned."""
     key = _content_key(kb)
     known: dict[Path, list[Diagnostic]] = {}
     todo: list[Entry] = []
@@ -199,19 +231,58 @@ def _per_entry(rule: Rule, kb: KnowledgeBase, reader: FileReader) -> list[Diagno
         for entry in todo:
             known[entry.source.path] = fresh[entry.source.display]
             reader.store_content(entry.source.path, key, fresh[entry.source.display])
+    if only_other:
+        return other
     return [d for entry in kb.entries for d in known[entry.source.path]] + other
+
+
+class _EarlyContent:
+    """Without kept bodies, the content policy runs on entries as they are read, a batch at a
+    time, and their bodies and other headings are dropped after it: memory then holds no body.
+    Its findings go into the records, where the rule's turn finds them (in the same order)."""
+
+    BATCH = 256
+
+    def __init__(self, kb: KnowledgeBase, reader: FileReader, key: str | None) -> None:
+        self.kb, self.reader, self.key = kb, reader, key
+        self.pending: list[Entry] = []
+        self.other: list[Diagnostic] = []  # findings not about one entry, for the rule's turn
+        self.failed = False
+
+    def add(self, src: SourceFile, entry: Entry | None) -> None:
+        if self.failed:
+            return
+        if entry is not None and self.key is not None and self.reader.content_findings(src.path, self.key) is None:
+            self.pending.append(entry)
+            if len(self.pending) >= self.BATCH:
+                self.flush()
+            return
+        src.body, src.headings = "", []
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        batch = replace(self.kb, entries=self.pending)
+        try:
+            self.other += _per_entry(check_content, batch, self.reader, only_other=True)
+        except Exception:  # the rule's own turn runs it again and reports the failure (KB900)
+            self.failed, self.pending = True, []  # keeps the bodies it could not check
+            return
+        for entry in self.pending:
+            entry.source.body, entry.source.headings = "", []
+        self.pending = []
 
 
 _ID_IN_NAME = re.compile(r"^([A-Z][A-Z0-9]*-\d{3,})")
 
 
 def _check_schema(kb: KnowledgeBase, src: SourceFile, folder_kind: str, path: Path,
-                  reader: FileReader, record: Record) -> None:
+                  reader: FileReader, record: Record) -> Entry | None:
     if src.meta is None:
         # Unparseable, but it exists: references to it should not be reported as unknown.
         if m := _ID_IN_NAME.match(path.name):
             kb.known_ids.add(m.group(1))
-        return
+        return None
     raw_id = src.meta.get("id")
     if isinstance(raw_id, str):
         kb.known_ids.add(raw_id)
@@ -221,7 +292,7 @@ def _check_schema(kb: KnowledgeBase, src: SourceFile, folder_kind: str, path: Pa
     entry_model, sections, found = reader.results(src, record)
     src.diagnostics.extend(found)
     if entry_model is None:
-        return
+        return None
     assert isinstance(entry_model, Defect | Lesson) and sections is not None
     entry = Entry(entry_model, src, sections, reader.rel_path(path))
     kb.entries.append(entry)
@@ -231,6 +302,7 @@ def _check_schema(kb: KnowledgeBase, src: SourceFile, folder_kind: str, path: Pa
                  "give this entry the next free id; `kb new` picks one")
     else:
         kb.by_id[entry.id] = entry
+    return entry
 
 
 def default_rules() -> list[Rule]:

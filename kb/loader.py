@@ -62,24 +62,35 @@ def read_source(path: Path, display: str, root: Path, limits: Limits) -> SourceF
 
 def read_bytes(path: Path, display: str, root: Path, limits: Limits) -> tuple[SourceFile, bytes | None]:
     """The file's bytes, or None with a diagnostic on the record when it must not or cannot be read."""
+    src, raw, _ = read_file(path, display, root, limits)
+    return src, raw
+
+
+def read_file(path: Path, display: str, root: Path,
+              limits: Limits) -> tuple[SourceFile, bytes | None, os.stat_result | None]:
+    """`read_bytes`, plus the file's status as it was before its bytes were read (None for a
+    symlink or an unread file): an edit after that changes the status the validation cache keeps,
+    so a record is never tied to a status newer than its bytes."""
     src = SourceFile(path, display)
     start = Position(1, 1)
     try:
-        if path.is_symlink():
+        link = path.is_symlink()
+        if link:
             target = path.resolve()
             if not target.is_relative_to(root.resolve()):
                 src.diag("KB010", start, f"symlink points outside the knowledge base (to {target})",
                          "replace the link by the file itself")
-                return src, None
-        size = path.stat().st_size
-        if size > limits.max_file_bytes:
-            src.diag("KB008", start, f"file is {size:,} bytes; the limit is {limits.max_file_bytes:,}",
-                     "move logs and dumps elsewhere and link them, or raise max_file_bytes in kb.yml")
-            return src, None
-        return src, path.read_bytes()
+                return src, None, None
+        with open(path, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if st.st_size > limits.max_file_bytes:
+                src.diag("KB008", start, f"file is {st.st_size:,} bytes; the limit is {limits.max_file_bytes:,}",
+                         "move logs and dumps elsewhere and link them, or raise max_file_bytes in kb.yml")
+                return src, None, None
+            return src, fh.read(), None if link else st
     except OSError as exc:
         src.diag("KB001", start, f"cannot read file: {exc.strerror or exc}")
-        return src, None
+        return src, None, None
 
 
 def decode(raw: bytes) -> str:

@@ -8,6 +8,7 @@ duplicate keys, and stop alias bombs and deep nesting before they cost time or m
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +32,10 @@ class Located:
     """Parsed YAML plus where each part was written (1-based, in the enclosing file).
 
     Positions are only needed for diagnostics, so on the fast path they are worked out the
-    first time they are asked for (`lazy` holds what that takes).
+    first time they are asked for (`lazy` holds what that takes: the YAML text, or a function
+    that reads it again, and the parse arguments). Positions asked for are kept in `memo`, which
+    the validation cache stores with the file's record: a warning that recurs on every run does
+    not parse its file's front matter again.
     """
 
     data: Any
@@ -39,13 +43,19 @@ class Located:
     _values: dict[Path_, Position] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     start: Position = field(default_factory=Position)
-    lazy: tuple[str, int, int, int] | None = None
+    lazy: tuple[str | Callable[[], str | None], int, int, int] | None = None
+    memo: dict[tuple[Path_, bool], tuple[int, int]] | None = None
+    memo_grew: bool = False  # a position was added to `memo` since it was made or loaded
 
     def _fill(self) -> None:
         if self.lazy is None:
             return
         text, offset, max_nodes, max_depth = self.lazy
         self.lazy = None
+        if callable(text):
+            text = text()
+            if text is None:  # the file changed or vanished since it was read: no positions
+                return
         try:
             full = _parse_located(text, offset, max_nodes, max_depth)
         except YamlError:  # pragma: no cover - the fast path accepted the same text
@@ -62,8 +72,31 @@ class Located:
         self._fill()
         return self._values
 
+    def has_key(self, path: Path_) -> bool:
+        """Is the key at `path` written in the document (even with an empty value)? Answered from
+        the values, which hold every key the document wrote, without working out positions."""
+        value = self.data
+        for part in path:
+            inside = part in value if isinstance(value, dict) else \
+                isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
+            if not inside:
+                return False
+            value = value[part]
+        return True
+
     def at(self, path: Path_, *, key: bool = False) -> Position:
         """Position of the value (or key) at `path`, falling back to the nearest enclosing one."""
+        memo = self.memo
+        if memo is not None and (known := memo.get((path, key))) is not None:
+            return Position(*known)
+        found = self._at(path, key)
+        if self.memo is None:
+            self.memo = {}
+        self.memo[(path, key)] = (found.line, found.column)
+        self.memo_grew = True
+        return found
+
+    def _at(self, path: Path_, key: bool) -> Position:
         table = self.keys if key else self.values
         for cut in range(len(path), 0, -1):
             found = table.get(path[:cut]) or (self.keys.get(path[:cut]) if not key else None)

@@ -4,6 +4,8 @@ and the on-disk one (same bytes, no parse and no schema check); otherwise parse 
 from __future__ import annotations
 
 import os
+import stat
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,16 +13,19 @@ from defectkb.body import Heading, match_sections, section_table
 from defectkb.cache.store import ValidationCache, digest
 from defectkb.config import Config
 from defectkb.diagnostics import Diagnostic, Position, Severity
-from defectkb.loader import Limits, SourceCache, SourceFile, decode, parse_bytes, read_bytes
+from defectkb.loader import Limits, SourceCache, SourceFile, decode, parse_bytes, read_file
 from defectkb.models import MODELS, EntryBase
 from defectkb.schema_check import validate_entry
 from defectkb.yamlsource import Located
 
 # A record is a list, so that the content-policy findings can be filled in after the rules ran:
-# [content hash, folder kind, parse, schema, content]
-#   parse:   (spans, body_line, headings as tuples, within_limits, meta, diagnostics as tuples)
-#   schema:  (model or None, {section key: heading index}, diagnostics as tuples), None without meta
-#   content: (content-policy key, diagnostics as tuples) or None until check_content ran
+# [content hash, folder kind, parse, schema, content, status, positions]
+#   parse:     (spans, body_line, headings as tuples, within_limits, meta, diagnostics as tuples)
+#   schema:    (model or None, {section key: heading index}, diagnostics as tuples), None without meta
+#   content:   (content-policy key, diagnostics as tuples) or None until check_content ran
+#   status:    the file's (size, mtime_ns, ctime_ns, inode, device) when its bytes were read, or None
+#              when that status is too recent to vouch for the bytes (see `trusted_status`)
+#   positions: {(YAML path, key?): (line, column)} worked out for diagnostics so far, or None
 Record = list[Any]
 DiagTuple = tuple[int, int, str, str, str, str | None]
 _SEVERITY = {s.value: s for s in Severity}
@@ -43,16 +48,44 @@ def entry_kind(meta: dict[str, Any], folder_kind: str) -> str:
     return declared if isinstance(declared, str) and declared in MODELS else folder_kind
 
 
+# A status whose change time is this close to the moment the file was read does not vouch for
+# its bytes: an edit within the same tick of the file system's clock could leave it unchanged.
+RACY_NS = 3_000_000_000
+
+
+def status_key(st: os.stat_result) -> tuple[int, int, int, int, int]:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+def trusted_status(st: os.stat_result | None) -> tuple[int, int, int, int, int] | None:
+    """The status to keep with a record: only for a regular file whose last change (ctime, which
+    every write sets and no user can set back) is older than RACY_NS at the time it was read."""
+    if st is None or not stat.S_ISREG(st.st_mode) or st.st_ctime_ns > time.time_ns() - RACY_NS:
+        return None
+    return status_key(st)
+
+
 class FileReader:
-    """One run's reading of entry files; keeps the records for the content-policy step."""
+    """One run's reading of entry files; keeps the records for the content-policy step.
+
+    With `keep_bodies` false (`kb validate`), a file whose status (size, times, inode) is the one
+    kept with its cached record is not read at all: its record is trusted, the body is left out
+    and the front matter is read again only if a diagnostic needs a position not yet known.
+    `content_key` is the key the content-policy findings must have for that shortcut (None when
+    that rule does not run).
+    """
 
     def __init__(self, root: Path, config: Config, limits: Limits, memory: SourceCache | None,
-                 disk: ValidationCache | None) -> None:
+                 disk: ValidationCache | None, *, keep_bodies: bool = True,
+                 content_key: str | None = None) -> None:
         self.root, self.config, self.limits = root, config, limits
         self.memory, self.disk = memory, disk
+        self.keep_bodies, self.content_key = keep_bodies, content_key
         self.records: dict[Path, tuple[str, Record]] = {}  # path -> (rel path, record)
+        self._located: list[tuple[str, Record, Located]] = []  # for the positions worked out later
         self._sections: dict[str, dict[str, set[str]]] = {}
         self._prefix = str(root).rstrip(os.sep) + os.sep  # paths are under root: slicing beats relative_to
+        self.unread = 0  # files whose record was trusted on their status alone
 
     def read(self, path: Path, display: str, folder_kind: str) -> tuple[SourceFile, Record]:
         """The file's record (loader diagnostics only) and its cached or fresh results."""
@@ -68,26 +101,57 @@ class FileReader:
                 if self.disk is not None:
                     self.disk.seen(rel)
                 return src, record
-        src, raw = read_bytes(path, display, self.root, self.limits)
+        elif self.disk is not None and not self.keep_bodies and (record := self._unchanged(path, rel, folder_kind)):
+            src = self._rebuild(SourceFile(path, display), None, record, rel)
+            self.records[path] = (rel, record)
+            return src, record
+        src, raw, st = read_file(path, display, self.root, self.limits)
         record: Record | None = None
         if raw is not None:
             content = digest(raw)
+            status = trusted_status(st)
             if self.disk is not None and (record := self.disk.get(rel, content, folder_kind)) is not None:
-                src = self._rebuild(src, raw, record)
+                src = self._rebuild(src, raw, record, rel)
+                if record[5] != status:  # touched, copied or checked out again: same bytes, new status
+                    record[5] = status
+                    self.disk.put(rel, record)
             else:
                 parse_bytes(src, raw, self.limits)
-                record = self._check(src, folder_kind, content)
+                record = self._check(src, folder_kind, content, status)
                 if self.disk is not None:
                     self.disk.put(rel, record)
+                    if src.located is not None:
+                        self._located.append((rel, record, src.located))
         else:
-            record = self._check(src, folder_kind, b"")  # unreadable: nothing worth keeping on disk
+            record = self._check(src, folder_kind, b"", None)  # unreadable: nothing worth keeping on disk
         if self.memory is not None:
             self.memory.put(path, stat_key, src)
             self.memory.derived[path] = record
         self.records[path] = (rel, record)
         return src, record
 
-    def _check(self, src: SourceFile, folder_kind: str, content: bytes) -> Record:
+    def _unchanged(self, path: Path, rel: str, folder_kind: str) -> Record | None:
+        """The cached record of a file whose status is the one kept with it, if it holds
+        everything this run needs; the file is then not read."""
+        assert self.disk is not None
+        record = self.disk.peek(rel)
+        if record is None or record[5] is None or record[1] != folder_kind:
+            return None
+        if self.content_key is not None and record[3] is not None and record[3][0] is not None and (
+                record[4] is None or record[4][0] != self.content_key):
+            return None  # an entry whose content-policy findings must be made again: that needs its body
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return None
+        if not stat.S_ISREG(st.st_mode) or status_key(st) != record[5]:
+            return None
+        self.disk.trust(rel)
+        self.unread += 1
+        return record
+
+    def _check(self, src: SourceFile, folder_kind: str, content: bytes,
+               status: tuple[int, int, int, int, int] | None) -> Record:
         """Parse results and the schema check of a freshly read file, as a record."""
         schema = None
         if src.meta is not None:
@@ -106,20 +170,30 @@ class FileReader:
             schema = (model, index, found)
         parse = (src.spans, src.body_line, tuple((h.level, h.text, h.line, h.has_content) for h in src.headings),
                  src.within_limits, src.meta, pack(src.diagnostics))
-        return [content, folder_kind, parse, schema, None]
+        memo = src.located.memo if src.located is not None else None
+        if memo is not None:
+            src.located.memo_grew = False  # kept with the record from the start
+        return [content, folder_kind, parse, schema, None, status, memo]
 
-    def _rebuild(self, src: SourceFile, raw: bytes, record: Record) -> SourceFile:
+    def _rebuild(self, src: SourceFile, raw: bytes | None, record: Record, rel: str) -> SourceFile:
+        """This run's SourceFile from a record: the body cut out of the bytes when they were read
+        (and bodies are kept), the front matter's positions read again only when asked for."""
         spans, body_line, headings, within, meta, diags = record[2]
         src.body_line, src.within_limits, src.spans = body_line, within, spans
-        src.headings = [Heading(*h) for h in headings]
+        if self.keep_bodies:
+            src.headings = [Heading(*h) for h in headings]
         if spans is not None:
-            text = decode(raw)
-            src.body = text[spans[2]:]
+            text = decode(raw) if raw is not None else None
+            if text is not None:  # without kept bodies, load() drops it once the content policy had it
+                src.body = text[spans[2]:]
             if isinstance(meta, dict):
                 src.meta = meta
-                src.located = Located(data=meta, start=Position(2, 1),
-                                      lazy=(text[spans[0]:max(spans[0], spans[1] - 1)], 1,
-                                            self.limits.max_yaml_nodes, self.limits.max_yaml_depth))
+                front = text[spans[0]:max(spans[0], spans[1] - 1)] if text is not None else \
+                    _FrontMatter(src.path, record[0], spans)
+                src.located = Located(data=meta, start=Position(2, 1), memo=record[6],
+                                      lazy=(front, 1, self.limits.max_yaml_nodes, self.limits.max_yaml_depth))
+                if self.disk is not None:
+                    self._located.append((rel, record, src.located))
         src.diagnostics = unpack(src.display, diags)
         return src
 
@@ -129,12 +203,21 @@ class FileReader:
 
     def results(self, src: SourceFile, record: Record) -> tuple[EntryBase | None, dict[str, Heading] | None,
                                                                  list[Diagnostic]]:
-        """The model, sections and schema diagnostics of a record, for this run's SourceFile."""
+        """The model, sections and schema diagnostics of a record, for this run's SourceFile.
+
+        Without bodies only the headings that are sections are made: nothing else reads them."""
         schema = record[3]
         if schema is None:
             return None, None, []
         model, index, diags = schema
-        sections = {key: src.headings[i] for key, i in index.items()} if index is not None else None
+        sections = None
+        if index is not None:
+            if self.keep_bodies:
+                sections = {key: src.headings[i] for key, i in index.items()}
+            else:
+                found = record[2][2]
+                sections = {key: Heading(*found[i]) for key, i in index.items()}
+                src.headings = []
         return model, sections, unpack(src.display, diags)
 
     def content_findings(self, path: Path, key: str) -> tuple[DiagTuple, ...] | None:
@@ -153,5 +236,36 @@ class FileReader:
             self.disk.put(rel, record)
 
     def save(self) -> None:
-        if self.disk is not None:
-            self.disk.save()
+        """Write what changed; positions worked out by this run's diagnostics go with their records."""
+        if self.disk is None:
+            return
+        for rel, record, located in self._located:
+            if located.memo_grew:
+                located.memo_grew = False
+                record[6] = located.memo
+                self.disk.put(rel, record)
+        self.disk.save()
+
+
+class _FrontMatter:
+    """The front matter of a file that was not read (its status was unchanged), read when a
+    diagnostic needs a position; None if its bytes are no longer the ones the record was made from."""
+
+    __slots__ = ("content", "path", "spans")
+
+    def __init__(self, path: Path, content: bytes, spans: tuple[int, int, int]) -> None:
+        self.path, self.content, self.spans = path, content, spans
+
+    def __call__(self) -> str | None:
+        try:
+            raw = self.path.read_bytes()
+        except OSError:
+            return None
+        if digest(raw) != self.content:
+            return None
+        try:
+            text = decode(raw)
+        except UnicodeDecodeError:  # pragma: no cover - the record was made from these very bytes
+            return None
+        start, end, _ = self.spans
+        return text[start:max(start, end - 1)]

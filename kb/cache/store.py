@@ -24,10 +24,11 @@ from typing import Any
 import defectkb
 
 CACHE_DIR = ".kb_cache"
-FORMAT = 1  # bump when the record layout changes
+FORMAT = 2  # bump when the record layout changes
 SHARDS = 256
 _MAGIC = b"DKBC"
 _SUM = 16  # bytes of the blake2b checksum after the magic
+RESULTS = "results.dat"  # results over the whole knowledge base (near-duplicate titles), as a shard
 
 
 def digest(data: bytes) -> bytes:
@@ -109,6 +110,8 @@ class ValidationCache:
         self._shards: dict[int, dict[str, Any]] = {}
         self._seen: dict[int, set[str]] = {}
         self._dirty: set[int] = set()
+        self._results: dict[str, Any] | None = None
+        self._results_dirty = False
 
     @staticmethod
     def shard_of(rel: str) -> int:
@@ -154,6 +157,31 @@ class ValidationCache:
         self.misses += 1
         return None
 
+    def peek(self, rel: str) -> Any | None:
+        """The record stored for this path, unchecked: the caller checks it against the file's status."""
+        return self._shard(self.shard_of(rel)).get(rel)
+
+    def trust(self, rel: str) -> None:
+        """The caller used the record of `rel` (its file's status vouched for it)."""
+        self._seen.setdefault(self.shard_of(rel), set()).add(rel)
+        self.hits += 1
+
+    def result(self, name: str, key: str) -> Any | None:
+        """A result over the whole knowledge base (see `keep_result`), if it was made from inputs
+        with this digest."""
+        if self._results is None:
+            self._results = self._read(self.folder / RESULTS)
+        found = self._results.get(name)
+        return found[1] if isinstance(found, tuple) and len(found) == 2 and found[0] == key else None
+
+    def keep_result(self, name: str, key: str, value: Any) -> None:
+        """Keep a result over the whole knowledge base, with the digest of everything it depends on
+        (beyond the cache key: code and configuration)."""
+        if self._results is None:
+            self._results = self._read(self.folder / RESULTS)
+        self._results[name] = (key, value)
+        self._results_dirty = True
+
     def put(self, rel: str, record: Any) -> None:
         n = self.shard_of(rel)
         self._shard(n)[rel] = record
@@ -172,15 +200,18 @@ class ValidationCache:
                 for rel in shard.keys() - seen:
                     del shard[rel]
                 self._dirty.add(n)
-        if not self._dirty or not self.enabled:
+        if not (self._dirty or self._results_dirty) or not self.enabled:
             return
         try:
             self._prepare()
             for n in sorted(self._dirty):
                 self._write(self.folder / f"{n:02x}.bin", self._shards.get(n, {}))
+            if self._results_dirty and self._results is not None:
+                self._write(self.folder / RESULTS, self._results)
         except OSError:
             self.enabled = False  # not writable: this run simply did not cache
         self._dirty.clear()
+        self._results_dirty = False
 
     def _prepare(self) -> None:
         new = not self.directory.is_dir()

@@ -57,8 +57,8 @@ def _check_entry(kb: KnowledgeBase, entry: Entry) -> Iterator[Diagnostic]:
         options = spec.split("|")
         if all(_empty(_value(model, name)) for name in options):
             shown = " or ".join(f"`{n}`" for n in options)
-            present = next((n for n in options if entry.source.located and
-                            tuple(n.split(".")) in entry.source.located.keys), None)
+            located = entry.source.located
+            present = next((n for n in options if located and located.has_key(tuple(n.split(".")))), None)
             pos = entry.pos(*present.split("."), key=True) if present else entry.pos("status")
             yield entry.diag("KB201", pos, f"status `{status}` requires {shown}",
                              _describe(model, options[0]))
