@@ -106,8 +106,11 @@ class Renderer:
         self.futures: dict[str, Future[tuple[str, float]]] = {}
         self.pool: ProcessPoolExecutor | None = None
         self.waited = 0.0  # seconds the build spent waiting for the worker
+        self.recorders: list[list[tuple[Any, ...]]] = []  # defectkb.site.memo: markers a kept page needs again
 
     def marker(self, spec: Mapping[str, Any], fig_id: str, title: str, desc: str) -> str:
+        for recorder in self.recorders:
+            recorder.append((spec, fig_id, title, desc))
         key = spec_key(spec)
         if key not in _CACHE:
             self.specs.setdefault(key, dict(spec))

@@ -5,12 +5,13 @@ Each page is meant to be shown as is in a review, or printed (kb.css has a print
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 
 from defectkb.enums import CauseCategory, DefectType
 from defectkb.insights.digests import Digest
 from defectkb.insights.periods import KINDS
 from defectkb.site.context import SiteContext, esc
+from defectkb.site.memo import kept
 from defectkb.site.tables import entry_table
 
 # Rows per list on a digest page: five lists of 100 made a quarter's page 428 KiB at 10,000 entries;
@@ -53,7 +54,35 @@ def digest_pages(ctx: SiteContext) -> Iterator[tuple[str, str, str]]:
         for i, d in enumerate(ordered):
             newer = ordered[i - 1] if i > 0 else None
             older = ordered[i + 1] if i + 1 < len(ordered) else None
-            yield digest_page(ctx, d, older, newer)
+            yield _kept_digest_page(ctx, d, older, newer)
+
+
+def _kept_digest_page(ctx: SiteContext, d: Digest, older: Digest | None,
+                      newer: Digest | None) -> tuple[str, str, str]:
+    """A digest page, from the previous preview build when nothing it shows has changed."""
+    return kept(ctx, ("digest", d.key), lambda: _digest_inputs(ctx, d, older, newer),
+                lambda: digest_page(ctx, d, older, newer))
+
+
+def _digest_inputs(ctx: SiteContext, d: Digest, older: Digest | None, newer: Digest | None) -> Hashable:
+    """Everything a digest page shows: its figures (as in api/stats.json), its neighbours, and the
+    versions of every entry it lists or links to (the lessons of its serious defects included)."""
+    linked = [*d.new_defects, *d.resolved, *d.new_lessons, *d.serious, *(a.lesson for a in d.actions)]
+    lessons = sorted({lid for e in d.serious for lid in e.model.related_lessons}
+                     | {le.id for e in d.serious for rel, le in ctx.backlinks.get(e.id, [])
+                        if rel == "related_lessons"})
+    versions = ctx.entry_versions
+    return (older.key if older else None, newer.key if newer else None,
+            _frozen(d.as_json()), ctx.versions_of(linked), tuple((lid, versions.get(lid, -1)) for lid in lessons))
+
+
+def _frozen(value: object) -> Hashable:
+    """A JSON-like value as nested tuples, to compare with the previous build's."""
+    if isinstance(value, dict):
+        return tuple((k, _frozen(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    return value  # type: ignore[return-value]
 
 
 def digest_index(ctx: SiteContext) -> tuple[str, str, str]:

@@ -6,7 +6,7 @@ Every chart carries its definition as a caption and its data as a table and a CS
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from typing import Any
 
 from defectkb import charts
@@ -14,6 +14,7 @@ from defectkb.enums import CauseCategory, DefectStatus, DefectType, FoundPhase, 
 from defectkb.i18n import insight_definition
 from defectkb.insights.figures import Figures
 from defectkb.site.context import SiteContext, esc
+from defectkb.site.memo import remember, remembered
 
 GeneratedPageT = Any  # defectkb.site.pages.GeneratedPage (imported lazily: pages imports this module)
 
@@ -304,6 +305,22 @@ def activity_chart(ctx: SiteContext, months: list[tuple[str, dict[str, int]]], *
                          data_label=t("data_table"), definition=definition, renderer=ctx.charts)
 
 
+def uncovered_inputs(ctx: SiteContext, f: Figures) -> tuple[tuple[str, int], ...]:
+    """The versions of the entries an insights page links by title (its uncovered defects)."""
+    versions = ctx.entry_versions
+    return tuple((i, versions.get(i, -1)) for i in f.uncovered[:ctx.listing_limit])
+
+
+def reading_inputs(ctx: SiteContext, product: str) -> Hashable:
+    """What a product's reading list shows: its entries, their citations, the lessons its defects link to."""
+    rl = ctx.reading.get(product)
+    if rl is None:
+        return None
+    versions = ctx.entry_versions
+    return (tuple((e.id, versions.get(e.id, -1), n) for e, n in rl.lessons), ctx.versions_of(rl.defects),
+            tuple((lid, versions.get(lid, -1)) for e in rl.defects for lid in e.model.related_lessons))
+
+
 # -- reading list ---------------------------------------------------------------------------
 
 
@@ -342,7 +359,12 @@ def insight_files(ctx: SiteContext) -> dict[str, str]:
 
     files = dict(sorted(ctx.extra_files.items()))
     doc = stats_document(ctx.kb, ctx.figures, ctx.digests, ctx.stats)
-    files[API_STATS] = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+    # indented JSON is written by Python's slow encoder: in the preview, reuse an equal document's text
+    text = remembered(ctx.memo, API_STATS, doc)
+    if text is None:
+        text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+        remember(ctx.memo, API_STATS, doc, text)
+    files[API_STATS] = text
     if ctx.site_url:
         files.update(feeds(ctx))
     return files
@@ -364,6 +386,11 @@ def feeds(ctx: SiteContext) -> dict[str, str]:
     out = {}
     for (kind, key), entries in feed_groups(ctx.kb).items():
         path = ctx.feed_path(kind, key)
+        # a feed shows its entries, names and labels: all in these versions
+        inputs = (ctx.context_version, ctx.versions_of(entries)) if ctx.memo is not None else None
+        if (kept := remembered(ctx.memo, path, inputs)) is not None:
+            out[path] = kept
+            continue
         if kind == "all":
             title, home = f"{site_name} · {t('feed_all')}", ctx.absolute("")
         elif kind == "products":
@@ -373,6 +400,7 @@ def feeds(ctx: SiteContext) -> dict[str, str]:
         out[path] = atom(entries, feed_id=ctx.absolute(path), title=title, home=home, self_url=ctx.absolute(path),
                          entry_url=lambda e: ctx.absolute(ctx.url(e.rel_path)), summary=summary,
                          language="zh" if t.zh else "en", people=people).decode("utf-8")
+        remember(ctx.memo, path, inputs, out[path])
     return out
 
 

@@ -16,11 +16,14 @@ was made from is equal to what it was. A one-off `mkdocs build` keeps nothing.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Hashable
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 _keep = False
 _counter = itertools.count(1)
+stats = {"hits": 0, "misses": 0}  # pages and files taken from / made for the memos (tests, benchmarks)
 
 
 def keep(on: bool) -> None:
@@ -75,10 +78,43 @@ def remembered(store: Store | None, key: Hashable, inputs: Hashable) -> Any | No
         return None
     hit = store.pages.get(key)
     if hit is not None and hit[0] == inputs:
+        stats["hits"] += 1
         return hit[1]
+    stats["misses"] += 1
     return None
 
 
 def remember(store: Store | None, key: Hashable, inputs: Hashable, value: Any) -> None:
     if store is not None:
         store.pages[key] = (inputs, value)
+
+
+def kept(ctx: Any, key: Hashable, inputs: Callable[[], Hashable], make: Callable[[], T]) -> T:
+    """`make()`, or its result from the previous preview build if `inputs()` are equal.
+
+    What making it also did is replayed on a hit: the chart markers it registered with the
+    build's renderer (a new one per build) and the files it added to `ctx.extra_files` (CSVs).
+    """
+    store: Store | None = ctx.memo
+    if store is None:
+        return make()
+    given = (ctx.context_version, inputs())
+    hit = remembered(store, key, given)
+    if hit is not None:
+        value, markers, files = hit
+        for marker in markers:
+            ctx.charts.marker(*marker)
+        ctx.extra_files.update(files)
+        return value  # type: ignore[no-any-return]
+    before = dict(ctx.extra_files)
+    recorder: list[tuple[Any, ...]] = []
+    if ctx.charts is not None:
+        ctx.charts.recorders.append(recorder)
+    try:
+        value = make()
+    finally:
+        if ctx.charts is not None:
+            ctx.charts.recorders.remove(recorder)
+    files = {k: v for k, v in ctx.extra_files.items() if before.get(k) is not v}
+    remember(store, key, given, (value, recorder, files))
+    return value

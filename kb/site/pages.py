@@ -15,6 +15,7 @@ from defectkb.analytics import PersonStats, entry_date, is_open, median, month, 
 from defectkb.enums import Role
 from defectkb.ingest.export import api_files
 from defectkb.knowledgebase import Entry
+from defectkb.registry import Product
 from defectkb.site.card import fmt_time
 from defectkb.site.context import SiteContext, esc
 from defectkb.site.digests import digest_pages
@@ -24,8 +25,11 @@ from defectkb.site.insights import (
     insight_sources,
     insights_page,
     mix_chart,
+    reading_inputs,
     reading_list,
+    uncovered_inputs,
 )
+from defectkb.site.memo import kept
 from defectkb.site.tables import entries_json, entry_table
 
 PAGE_ROWS = 100  # rows in the HTML of an index page; the browser pages through the rest
@@ -87,8 +91,12 @@ def data_files(ctx: SiteContext) -> dict[str, str]:
 
 def insight_pages(ctx: SiteContext) -> Iterator[GeneratedPage]:
     """Insights per scope, then the digests; their charts' CSV files land in ctx.extra_files."""
+    scopes = (tuple(ctx.figures.products), tuple((k, f.scope.name) for k, f in ctx.figures.departments.items()))
     for figures in insight_sources(ctx):
-        src, title, html = insights_page(ctx, figures)
+        # Figures hold counts and ids only: equal figures and equal listed entries make an equal page
+        src, title, html = kept(ctx, ("insights", figures.scope),
+                                lambda f=figures: (f, scopes, uncovered_inputs(ctx, f)),
+                                lambda f=figures: insights_page(ctx, f))
         yield GeneratedPage(src, title, html, search=False)
     for src, title, html in digest_pages(ctx):
         yield GeneratedPage(src, title, html, search=False)
@@ -196,38 +204,46 @@ def product_pages(ctx: SiteContext) -> Iterator[GeneratedPage]:
                         f'<div class="kb-table-wrap"><table class="kb-table" id="kb-products"><thead><tr>{head}'
                         f'</tr></thead><tbody>{"".join(rows)}</tbody></table></div>', hide=["toc"])
     for key, product in reg.products.items():
-        src = ctx.product_src(key)
         entries = by_product.get(key, [])
-        comps = []
-        for ckey, comp in product.components.items():
-            count = sum(1 for e in entries if e.kind == "defect" and e.model.component == ckey)
-            comps.append(f'<li><a href="{esc(ctx.href(src, ctx.product_src(key, ckey)))}">{esc(comp.name)}</a>'
-                         f" ({count})</li>")
-        html = [
-            _h1(product.name),
-            f"<p>{esc(product.description)}</p>" if product.description else "",
-            f"<p><strong>{esc(t('pms'))}:</strong> {', '.join(ctx.person_link(src, p) for p in product.pms)}</p>",
-            f'<h2 id="components">{esc(t("components"))}</h2><ul class="kb-components">{"".join(comps)}</ul>'
-            if comps else "",
-            f'<p class="kb-links"><a href="{esc(ctx.href(src, ctx.insights_src("product", key)))}">'
-            f'{esc(t("insights"))} →</a></p>',
-            (f'<h2 id="reading-list">{esc(t("reading_list"))}</h2>' + rl) if (rl := reading_list(
-                ctx, src, key, heading_level=3)) else "",
-            f'<h2 id="entries">{esc(t("defects"))} · {esc(t("lessons"))}</h2>',
-            entry_table(ctx, src, entries, table_id=f"kb-product-{key}", kinds="mixed", limit=ctx.listing_limit,
-                        more=_more(ctx, src, f"product={key}")),
-        ]
-        html.append(feed_link(ctx, src, "products", key))
-        yield GeneratedPage(src, product.name, "".join(html))
-        for ckey, comp in product.components.items():
-            csrc = ctx.product_src(key, ckey)
-            centries = [e for e in entries if e.kind == "defect" and e.model.component == ckey]
-            html_c = (_h1(f"{product.name} / {comp.name}") +
-                      (f"<p>{esc(comp.description)}</p>" if comp.description else "") +
-                      f'<p><a href="{esc(ctx.href(csrc, src))}">← {esc(product.name)}</a></p>' +
-                      entry_table(ctx, csrc, centries, table_id=f"kb-component-{key}-{ckey}",
-                                  limit=ctx.listing_limit, more=_more(ctx, csrc, f"product={key}&component={ckey}")))
-            yield GeneratedPage(csrc, f"{product.name} / {comp.name}", html_c)
+        yield from kept(ctx, ("product", key),
+                        lambda k=key, es=entries: (k, ctx.versions_of(es), reading_inputs(ctx, k)),
+                        lambda k=key, p=product, es=entries: list(_product_pages(ctx, k, p, es)))
+
+
+def _product_pages(ctx: SiteContext, key: str, product: Product, entries: list[Entry]) -> Iterator[GeneratedPage]:
+    """A product's page and its components' pages."""
+    t = ctx.t
+    src = ctx.product_src(key)
+    comps = []
+    for ckey, comp in product.components.items():
+        count = sum(1 for e in entries if e.kind == "defect" and e.model.component == ckey)
+        comps.append(f'<li><a href="{esc(ctx.href(src, ctx.product_src(key, ckey)))}">{esc(comp.name)}</a>'
+                     f" ({count})</li>")
+    html = [
+        _h1(product.name),
+        f"<p>{esc(product.description)}</p>" if product.description else "",
+        f"<p><strong>{esc(t('pms'))}:</strong> {', '.join(ctx.person_link(src, p) for p in product.pms)}</p>",
+        f'<h2 id="components">{esc(t("components"))}</h2><ul class="kb-components">{"".join(comps)}</ul>'
+        if comps else "",
+        f'<p class="kb-links"><a href="{esc(ctx.href(src, ctx.insights_src("product", key)))}">'
+        f'{esc(t("insights"))} →</a></p>',
+        (f'<h2 id="reading-list">{esc(t("reading_list"))}</h2>' + rl) if (rl := reading_list(
+            ctx, src, key, heading_level=3)) else "",
+        f'<h2 id="entries">{esc(t("defects"))} · {esc(t("lessons"))}</h2>',
+        entry_table(ctx, src, entries, table_id=f"kb-product-{key}", kinds="mixed", limit=ctx.listing_limit,
+                    more=_more(ctx, src, f"product={key}")),
+    ]
+    html.append(feed_link(ctx, src, "products", key))
+    yield GeneratedPage(src, product.name, "".join(html))
+    for ckey, comp in product.components.items():
+        csrc = ctx.product_src(key, ckey)
+        centries = [e for e in entries if e.kind == "defect" and e.model.component == ckey]
+        html_c = (_h1(f"{product.name} / {comp.name}") +
+                  (f"<p>{esc(comp.description)}</p>" if comp.description else "") +
+                  f'<p><a href="{esc(ctx.href(csrc, src))}">← {esc(product.name)}</a></p>' +
+                  entry_table(ctx, csrc, centries, table_id=f"kb-component-{key}-{ckey}",
+                              limit=ctx.listing_limit, more=_more(ctx, csrc, f"product={key}&component={ckey}")))
+        yield GeneratedPage(csrc, f"{product.name} / {comp.name}", html_c)
 
 
 def tag_pages(ctx: SiteContext) -> Iterator[GeneratedPage]:
@@ -252,12 +268,15 @@ def tag_pages(ctx: SiteContext) -> Iterator[GeneratedPage]:
     for key, tag in ctx.kb.registry.tags.items():
         title = f"#{key}" + (f" · {tag.zh}" if tag.zh else "")
         here = ctx.tag_src(key)
+        entries = by_tag.get(key, [])
         # Newest first and capped like every other list: a tag can carry thousands of entries
         # (mkdocs-material's own tag listing would print every one of them).
-        html = (_h1(title) + f'<p class="kb-tag-description">{esc(tag.description)}</p>'
-                f'<p><a href="{esc(ctx.href(here, src))}">← {esc(t("tags"))}</a></p>'
-                + entry_table(ctx, here, by_tag.get(key, []), table_id=f"kb-tag-{key}", filters=False,
-                              kinds="mixed", limit=ctx.listing_limit, more=_more(ctx, here, f"tag={key}")))
+        html = kept(ctx, ("tag", key), lambda k=key, es=entries: (k, ctx.versions_of(es)),
+                    lambda k=key, h=here, es=entries, tt=title, tg=tag: (
+                        _h1(tt) + f'<p class="kb-tag-description">{esc(tg.description)}</p>'
+                        f'<p><a href="{esc(ctx.href(h, src))}">← {esc(t("tags"))}</a></p>'
+                        + entry_table(ctx, h, es, table_id=f"kb-tag-{k}", filters=False, kinds="mixed",
+                                      limit=ctx.listing_limit, more=_more(ctx, h, f"tag={k}"))))
         yield GeneratedPage(here, title, html, hide=["toc"])
 
 
@@ -265,7 +284,15 @@ def people_pages(ctx: SiteContext) -> Iterator[GeneratedPage]:
     yield people_index(ctx)
     kb_median = ctx.summary.median_resolve_days
     for pid in ctx.kb.registry.people:
-        yield person_page(ctx, pid, kb_median)
+        yield kept(ctx, ("person", pid), lambda p=pid: (p, kb_median, _person_inputs(ctx, ctx.stats[p])),
+                   lambda p=pid: person_page(ctx, p, kb_median))
+
+
+def _person_inputs(ctx: SiteContext, s: PersonStats) -> tuple[object, ...]:
+    """Everything a person page shows comes from these lists of entries and action counts."""
+    return (*(ctx.versions_of(group) for group in (s.owned, s.reported, s.assigned, s.verified, s.written,
+                                                   s.reviewed)),
+            s.actions_open, s.actions_overdue, s.actions_done)
 
 
 def people_index(ctx: SiteContext) -> GeneratedPage:
