@@ -100,8 +100,13 @@ def build(kb: KnowledgeBase, kinds: tuple[str, ...] = KINDS) -> dict[str, list[D
     buckets: dict[str, dict[Period, _Bucket]] = {k: defaultdict(_Bucket) for k in kinds}
     today = kb.today
 
+    by_day: dict[date, list[_Bucket]] = {}  # entries share days: find each day's buckets once
+
     def at(when: date) -> list[_Bucket]:
-        return [buckets[k][Period.of(k, when)] for k in kinds]
+        found = by_day.get(when)
+        if found is None:
+            found = by_day[when] = [buckets[k][Period.of(k, when)] for k in kinds]
+        return found
 
     for e in kb.entries:
         m = e.model

@@ -72,6 +72,37 @@ class Scope:
         return "all" if self.kind == "all" else f"{self.kind}:{self.key}"
 
 
+@dataclass(slots=True)
+class _DefectFacts:
+    """What every scope reads of a defect, worked out once per defect rather than once per scope."""
+
+    id: str
+    severity: str
+    reported: str  # month
+    end: str | None  # month it left the backlog; None while open
+    reopened: bool
+    online: bool
+    type: str
+    phase: tuple[str, str] | None
+    resolve_days: float | None
+    resolved: str  # month resolved ("" when not resolved)
+    product: str
+    needs_lesson: bool
+
+
+def defect_facts(e: Entry) -> _DefectFacts:
+    m = e.model
+    end = end_day(e)
+    t = resolve_days(e)
+    return _DefectFacts(
+        id=e.id, severity=m.severity.value, reported=month(day(m.reported_at)),
+        end=None if end is None else month(end), reopened=m.reopen_count > 0, online=bool(m.online),
+        type=m.defect_type.value if m.defect_type else UNCLASSIFIED,
+        phase=(m.found_phase.value, m.injected_phase.value) if m.injected_phase is not None else None,
+        resolve_days=t, resolved=month(day(m.resolved_at)) if t is not None else "", product=m.product,
+        needs_lesson=needs_lesson(e))
+
+
 @dataclass
 class _Acc:
     """What a scope collects while the entries stream past."""
@@ -96,36 +127,33 @@ class _Acc:
     coverage_needed: int = 0
     uncovered: list[str] = field(default_factory=list)
 
-    def add_defect(self, e: Entry, linked: bool) -> None:
-        m = e.model
+    def add_defect(self, f: _DefectFacts, linked: bool) -> None:
         self.defects += 1
-        sev = m.severity.value
-        reported = month(day(m.reported_at))
+        sev, reported = f.severity, f.reported
         self.reported[reported][sev] += 1
         self.backlog_delta[reported] += 1
-        end = end_day(e)
-        if end is None:
+        if f.end is None:
             self.open += 1
         else:
-            self.backlog_delta[month(end)] -= 1
-        if m.reopen_count > 0:
+            self.backlog_delta[f.end] -= 1
+        if f.reopened:
             self.reopened += 1
-        if m.online:
+        if f.online:
             self.online[reported] += 1
-        self.types[m.defect_type.value if m.defect_type else UNCLASSIFIED] += 1
-        if m.injected_phase is not None:
-            self.phases[(m.found_phase.value, m.injected_phase.value)] += 1
-        if (t := resolve_days(e)) is not None:
-            resolved = month(day(m.resolved_at))
+        self.types[f.type] += 1
+        if f.phase is not None:
+            self.phases[f.phase] += 1
+        if f.resolve_days is not None:
+            t, resolved = f.resolve_days, f.resolved
             self.resolved[resolved][sev] += 1
             self.times.append(t)
             self.times_severity[sev].append(t)
-            self.times_product[m.product].append(t)
+            self.times_product[f.product].append(t)
             self.times_month[resolved].append(t)
-        if needs_lesson(e):
+        if f.needs_lesson:
             self.coverage_needed += 1
             if not linked:
-                self.uncovered.append(e.id)
+                self.uncovered.append(f.id)
 
     def add_lesson(self, e: Entry, today: date) -> None:
         m = e.model
@@ -316,8 +344,9 @@ def compute(kb: KnowledgeBase) -> AllFigures:
         accs += [depts[d] for d in sorted(entry_departments(e, dept_of))]
         if e.kind == "defect":
             is_linked = e.id in linked
+            facts = defect_facts(e)
             for acc in accs:
-                acc.add_defect(e, is_linked)
+                acc.add_defect(facts, is_linked)
         else:
             for acc in accs:
                 acc.add_lesson(e, today)

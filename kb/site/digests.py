@@ -5,7 +5,7 @@ Each page is meant to be shown as is in a review, or printed (kb.css has a print
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
+from collections.abc import Iterator
 
 from defectkb.enums import CauseCategory, DefectType
 from defectkb.insights.digests import Digest
@@ -64,25 +64,19 @@ def _kept_digest_page(ctx: SiteContext, d: Digest, older: Digest | None,
                 lambda: digest_page(ctx, d, older, newer))
 
 
-def _digest_inputs(ctx: SiteContext, d: Digest, older: Digest | None, newer: Digest | None) -> Hashable:
-    """Everything a digest page shows: its figures (as in api/stats.json), its neighbours, and the
-    versions of every entry it lists or links to (the lessons of its serious defects included)."""
+def _digest_inputs(ctx: SiteContext, d: Digest, older: Digest | None, newer: Digest | None) -> object:
+    """Everything a digest page shows: its figures, its neighbours, its actions, and the versions
+    of every entry it lists or links to (the lessons of its serious defects included)."""
     linked = [*d.new_defects, *d.resolved, *d.new_lessons, *d.serious, *(a.lesson for a in d.actions)]
     lessons = sorted({lid for e in d.serious for lid in e.model.related_lessons}
                      | {le.id for e in d.serious for rel, le in ctx.backlinks.get(e.id, [])
                         if rel == "related_lessons"})
     versions = ctx.entry_versions
-    return (older.key if older else None, newer.key if newer else None,
-            _frozen(d.as_json()), ctx.versions_of(linked), tuple((lid, versions.get(lid, -1)) for lid in lessons))
-
-
-def _frozen(value: object) -> Hashable:
-    """A JSON-like value as nested tuples, to compare with the previous build's."""
-    if isinstance(value, dict):
-        return tuple((k, _frozen(v)) for k, v in value.items())
-    if isinstance(value, list):
-        return tuple(_frozen(v) for v in value)
-    return value  # type: ignore[return-value]
+    actions = tuple((a.item_id, a.description, a.owner, a.due, a.status, a.overdue) for a in d.actions)
+    # compared with ==, never hashed: dicts and lists as they are
+    return (older.key if older else None, newer.key if newer else None, d.period, d.counts, d.previous,
+            d.top_types, d.top_causes, d.contributors, actions, ctx.versions_of(linked),
+            tuple((lid, versions.get(lid, -1)) for lid in lessons))
 
 
 def digest_index(ctx: SiteContext) -> tuple[str, str, str]:

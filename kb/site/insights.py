@@ -6,7 +6,7 @@ Every chart carries its definition as a caption and its data as a table and a CS
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from defectkb import charts
@@ -311,7 +311,7 @@ def uncovered_inputs(ctx: SiteContext, f: Figures) -> tuple[tuple[str, int], ...
     return tuple((i, versions.get(i, -1)) for i in f.uncovered[:ctx.listing_limit])
 
 
-def reading_inputs(ctx: SiteContext, product: str) -> Hashable:
+def reading_inputs(ctx: SiteContext, product: str) -> object:
     """What a product's reading list shows: its entries, their citations, the lessons its defects link to."""
     rl = ctx.reading.get(product)
     if rl is None:

@@ -59,7 +59,7 @@ class Store:
     def __init__(self) -> None:
         self.versions = Versions()
         self.rows: dict[tuple[str, str, str], tuple[tuple[int, int], str]] = {}
-        self.pages: dict[Hashable, tuple[Hashable, Any]] = {}
+        self.pages: dict[Hashable, tuple[object, Any]] = {}
 
 
 _stores: dict[str, Store] = {}
@@ -72,7 +72,7 @@ def store_for(root: str) -> Store | None:
     return _stores.setdefault(root, Store())
 
 
-def remembered(store: Store | None, key: Hashable, inputs: Hashable) -> Any | None:
+def remembered(store: Store | None, key: Hashable, inputs: object) -> Any | None:
     """What was remembered under `key` if it was made from equal `inputs`."""
     if store is None:
         return None
@@ -84,12 +84,12 @@ def remembered(store: Store | None, key: Hashable, inputs: Hashable) -> Any | No
     return None
 
 
-def remember(store: Store | None, key: Hashable, inputs: Hashable, value: Any) -> None:
+def remember(store: Store | None, key: Hashable, inputs: object, value: Any) -> None:
     if store is not None:
         store.pages[key] = (inputs, value)
 
 
-def kept(ctx: Any, key: Hashable, inputs: Callable[[], Hashable], make: Callable[[], T]) -> T:
+def kept(ctx: Any, key: Hashable, inputs: Callable[[], object], make: Callable[[], T]) -> T:
     """`make()`, or its result from the previous preview build if `inputs()` are equal.
 
     What making it also did is replayed on a hit: the chart markers it registered with the
