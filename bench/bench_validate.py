@@ -2,12 +2,14 @@
 
     python bench/bench_validate.py --entries 10000 [--repeat 3] [--profile] [--json PATH]
 
-Measured in one process, interleaved, best of --repeat:
+Measured in one process, interleaved, best of --repeat, in wall time and in CPU time (the process's
+user + system time: on a machine shared with other jobs it moves far less than the wall time):
   (a) baseline: read each .md, split the front matter, yaml.load(fm, Loader=yaml.CSafeLoader);
-  (b) kb validate in-process: kb.knowledgebase.load(Path(content), Config()), every rule included,
-      without the validation cache;
-  (c) with the validation cache (a fresh folder under bench/out): cold (empty cache, written),
-      warm with no change, warm with one changed entry (an extra line in its body).
+  (b) kb validate in-process: kb.knowledgebase.load(Path(content), Config(), keep_bodies=False), every
+      rule included, without the validation cache;
+  (c) with the validation cache (a fresh folder under bench/out), loading as `kb validate` does
+      (no bodies kept: `keep_bodies=False`): cold (empty cache, written), warm with no change, warm
+      with one changed entry (an extra line in its body).
 The CLI (`kb validate --no-cache content`, a subprocess: interpreter start, imports, output) is timed once
 for reference.
 """
@@ -17,8 +19,10 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
+import inspect
 import io
 import json
+import os
 import pstats
 import re
 import shutil
@@ -54,13 +58,16 @@ def bare_parse(files: list[Path]) -> int:
 
 
 def kb_load(content: Path, cache: Path | None = None) -> tuple[int, int]:
-    kb = load(content, Config(), display_base=content.parent, disk_cache=cache if cache else False)
+    # As `kb validate` loads: no bodies kept (they are checked as the files are read). Older code
+    # (measured for a before/after comparison) has no such option.
+    options = {"keep_bodies": False} if "keep_bodies" in inspect.signature(load).parameters else {}
+    kb = load(content, Config(), display_base=content.parent, disk_cache=cache if cache else False, **options)
     report = kb.report()
     return report.errors, len(kb.entries)
 
 
-def cached_runs(content: Path, files: list[Path], cache: Path, round_: int) -> dict[str, float]:
-    """Cold, warm and warm-after-one-edit loads with the validation cache in `cache`."""
+def cached_runs(content: Path, files: list[Path], cache: Path, round_: int) -> dict[str, tuple[float, float]]:
+    """Cold, warm and warm-after-one-edit loads with the validation cache in `cache`: (wall, CPU)."""
     shutil.rmtree(cache, ignore_errors=True)
     out = {}
     out["cold"], _ = timed(kb_load, content, cache)
@@ -77,11 +84,12 @@ def cached_runs(content: Path, files: list[Path], cache: Path, round_: int) -> d
     return out
 
 
-def timed(fn: Any, *args: Any) -> tuple[float, Any]:
+def timed(fn: Any, *args: Any) -> tuple[tuple[float, float], Any]:
+    """(wall time, CPU time) of one call, and its result."""
     gc.collect()  # do not bill one side for the other's garbage
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     result = fn(*args)
-    return time.perf_counter() - t0, result
+    return (time.perf_counter() - t0, time.process_time() - c0), result
 
 
 def profile_load(content: Path, top: int) -> str:
@@ -107,22 +115,28 @@ def measure(entries: int, seed: int, repeat: int, with_profile: bool) -> dict[st
     bare_parse(files)  # warm the page cache so neither side pays for the first disk read
     base_times: list[float] = []
     kb_times: list[float] = []
+    cpu: dict[str, list[float]] = {"baseline": [], "kb": [], "cold": [], "warm": [], "warm_one_change": []}
     cache = folder / "bench-kb-cache"
     cached: dict[str, list[float]] = {"cold": [], "warm": [], "warm_one_change": []}
     for i in range(repeat):
-        t, parsed = timed(bare_parse, files)
+        (t, c), parsed = timed(bare_parse, files)
         base_times.append(t)
-        t, (errors, loaded) = timed(kb_load, content)
+        cpu["baseline"].append(c)
+        (t, c), (errors, loaded) = timed(kb_load, content)
         kb_times.append(t)
+        cpu["kb"].append(c)
         if errors:
             raise SystemExit(f"error: kb.knowledgebase.load reported {errors} errors in {content}")
         if parsed != len(files) or loaded != len(files):
             raise SystemExit(f"error: parsed {parsed} and loaded {loaded} of {len(files)} files")
-        for key, value in cached_runs(content, files, cache, i).items():
-            cached[key].append(value)
+        for key, (wall, c) in cached_runs(content, files, cache, i).items():
+            cached[key].append(wall)
+            cpu[key].append(c)
         print(f"  run {i + 1}: baseline {base_times[-1]:.3f} s, kb validate {kb_times[-1]:.3f} s; cached: "
               f"cold {cached['cold'][-1]:.3f} s, warm {cached['warm'][-1]:.3f} s, "
-              f"one change {cached['warm_one_change'][-1]:.3f} s", flush=True)
+              f"one change {cached['warm_one_change'][-1]:.3f} s (CPU: baseline {cpu['baseline'][-1]:.3f} s, "
+              f"cold {cpu['cold'][-1]:.3f} s, warm {cpu['warm'][-1]:.3f} s, "
+              f"one change {cpu['warm_one_change'][-1]:.3f} s)", flush=True)
     shutil.rmtree(cache, ignore_errors=True)
     cli = run_child([*kb_command(), "validate", "--no-cache", "content"], folder)
     if cli.returncode != 0:
@@ -135,6 +149,10 @@ def measure(entries: int, seed: int, repeat: int, with_profile: bool) -> dict[st
         **{f"{key}_runs": runs for key, runs in cached.items()},
         **{key: min(runs) for key, runs in cached.items()},
         **{f"{key}_ratio": min(runs) / min(base_times) for key, runs in cached.items()},
+        **{f"{key}_cpu_runs": runs for key, runs in cpu.items()},
+        **{f"{key}_cpu": min(runs) for key, runs in cpu.items()},
+        **{f"{key}_cpu_ratio": min(runs) / min(cpu["baseline"]) for key, runs in cpu.items()},
+        "load_average": os.getloadavg(),
         "cli": cli.seconds, "cli_max_rss_kib": cli.max_rss_kib, "cli_output": cli.stdout.strip().splitlines()[-1],
     }
     if with_profile:
@@ -144,24 +162,30 @@ def measure(entries: int, seed: int, repeat: int, with_profile: bool) -> dict[st
 
 def to_markdown(r: dict[str, Any]) -> str:
     per = 1e6 / r["files"]
+    def cpu(key: str) -> list[str]:
+        return [fmt_s(r[f"{key}_cpu"]), f"**{r[f'{key}_cpu_ratio']:.2f}×**"] if f"{key}_cpu" in r else ["—", "—"]
+
     rows = [
         ["(a) baseline: read + split + `yaml.load(CSafeLoader)`", fmt_s(r["baseline"]),
-         f"{r['baseline'] * per:.0f} µs", "1.0×"],
-        ["(b) `kb validate`, in-process `load(content, Config())`", fmt_s(r["kb"]),
-         f"{r['kb'] * per:.0f} µs", f"**{r['ratio']:.1f}×**"],
+         f"{r['baseline'] * per:.0f} µs", "1.0×", *cpu("baseline")],
+        ["(b) `kb validate`, in-process, no cache", fmt_s(r["kb"]),
+         f"{r['kb'] * per:.0f} µs", f"**{r['ratio']:.2f}×**", *cpu("kb")],
         ["(c) cache cold: empty `.kb_cache`, filled by this run", fmt_s(r["cold"]),
-         f"{r['cold'] * per:.0f} µs", f"**{r['cold_ratio']:.2f}×**"],
+         f"{r['cold'] * per:.0f} µs", f"**{r['cold_ratio']:.2f}×**", *cpu("cold")],
         ["(c) cache warm, nothing changed", fmt_s(r["warm"]), f"{r['warm'] * per:.0f} µs",
-         f"**{r['warm_ratio']:.2f}×**"],
+         f"**{r['warm_ratio']:.2f}×**", *cpu("warm")],
         ["(c) cache warm, one entry changed", fmt_s(r["warm_one_change"]),
-         f"{r['warm_one_change'] * per:.0f} µs", f"**{r['warm_one_change_ratio']:.2f}×**"],
+         f"{r['warm_one_change'] * per:.0f} µs", f"**{r['warm_one_change_ratio']:.2f}×**", *cpu("warm_one_change")],
         ["`kb validate --no-cache content` CLI, subprocess, 1 run", fmt_s(r["cli"]), f"{r['cli'] * per:.0f} µs",
-         f"{r['cli'] / r['baseline']:.1f}×"],
+         f"{r['cli'] / r['baseline']:.1f}×", "—", "—"],
     ]
     head = (f"{r['files']:,} entries, {fmt_bytes(r['bytes'])} of Markdown; best of {r['repeat']} "
             f"interleaved runs in one process. CLI peak RSS {r['cli_max_rss_kib'] / 1024:.0f} MiB; "
             f"it printed: `{r['cli_output']}`")
-    return head + "\n\n" + markdown_table(["what", "time", "per entry", "vs baseline"], rows)
+    if "load_average" in r:
+        head += f"; load average at the end {' '.join(f'{x:.1f}' for x in r['load_average'])}"
+    return head + "\n\n" + markdown_table(["what", "time", "per entry", "vs baseline", "CPU time", "CPU vs baseline"],
+                                          rows)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -176,7 +176,8 @@ def _load(root: Path, config: Config | None, display_base: Path | None, rules: l
             early.add(src, entry)
     if early is not None:
         early.flush()
-    cached = f" ({disk.hits:,} from the cache)" if disk is not None and disk.hits else ""
+    unread = f", {reader.unread:,} not read again" if reader.unread else ""
+    cached = f" ({disk.hits:,} from the cache{unread})" if disk is not None and disk.hits else ""
     progress.finish(f"loaded {len(kb.entries):,} entries{cached}")
 
     progress.start("checking", len(chosen), "rules")

@@ -7,7 +7,9 @@ the site) works from the `SourceFile` records made here.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -164,8 +166,43 @@ def split_text(src: SourceFile, text: str, limits: Limits) -> None:
         src.diag("KB006", located.start, f"front matter is a {type(located.data).__name__}, not a mapping",
                  "write one `key: value` per line")
         return
+    share_values(located.data)
     src.located = located
     src.meta = located.data
+
+
+_ZONES: dict[timedelta | None, tzinfo] = {}
+
+
+def share_values(data: dict[Any, Any]) -> None:
+    """One object for every equal key, short string and time zone across files, instead of one per
+    file: every entry repeats the same keys and most of the same values (statuses, products,
+    people), and the validation cache pickles a shared object once per shard, not once per entry."""
+    stack: list[dict[Any, Any] | list[Any]] = [data]
+    intern = sys.intern
+    while stack:
+        container = stack.pop()
+        items = container.items() if isinstance(container, dict) else enumerate(container)
+        shared: list[tuple[Any, Any]] = []
+        for key, value in items:
+            if isinstance(value, str):
+                if len(value) <= _SHORT:
+                    shared.append((key, intern(value)))
+            elif isinstance(value, dict | list):
+                stack.append(value)
+            elif isinstance(value, datetime) and type(value.tzinfo) is timezone:  # fixed offsets only
+                zone = _ZONES.setdefault(value.utcoffset(), value.tzinfo)
+                if zone is not value.tzinfo:
+                    shared.append((key, value.replace(tzinfo=zone)))
+        for key, value in shared:
+            container[key] = value
+        if isinstance(container, dict) and any(type(k) is str for k in container):
+            renamed = {intern(k) if type(k) is str else k: v for k, v in container.items()}
+            container.clear()
+            container.update(renamed)
+
+
+_SHORT = 64  # longer strings (titles, descriptions) rarely repeat
 
 
 class SourceCache:

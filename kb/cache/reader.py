@@ -17,6 +17,7 @@ from defectkb.loader import Limits, SourceCache, SourceFile, decode, parse_bytes
 from defectkb.models import MODELS, EntryBase
 from defectkb.schema_check import validate_entry
 from defectkb.yamlsource import Located
+from pydantic import BaseModel
 
 # A record is a list, so that the content-policy findings can be filled in after the rules ran:
 # [content hash, folder kind, parse, schema, content, status, positions]
@@ -63,6 +64,26 @@ def trusted_status(st: os.stat_result | None) -> tuple[int, int, int, int, int] 
     if st is None or not stat.S_ISREG(st.st_mode) or st.st_ctime_ns > time.time_ns() - RACY_NS:
         return None
     return status_key(st)
+
+
+_FIELDS_SETS: dict[frozenset[str], set[str]] = {}
+
+
+def share_fields_sets(model: BaseModel) -> None:
+    """One `model_fields_set` object for all models that set the same fields (a set of some thirty
+    names is 2 KiB; most entries set the same ones). The models are frozen, and pydantic copies
+    the set before changing it (`model_copy`), so sharing it changes nothing but memory."""
+    stack: list[Any] = [model]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, BaseModel):
+            fields = item.__pydantic_fields_set__
+            shared = _FIELDS_SETS.setdefault(frozenset(fields), fields)
+            if shared is not fields:
+                object.__setattr__(item, "__pydantic_fields_set__", shared)
+            stack.extend(v for v in item.__dict__.values() if isinstance(v, BaseModel | list))
+        elif isinstance(item, list):
+            stack.extend(v for v in item if isinstance(v, BaseModel))
 
 
 class FileReader:
@@ -118,6 +139,11 @@ class FileReader:
             else:
                 parse_bytes(src, raw, self.limits)
                 record = self._check(src, folder_kind, content, status)
+                lazy = src.located.lazy if src.located is not None else None
+                if not self.keep_bodies and lazy is not None and src.spans is not None:
+                    # Positions not needed yet: read the front matter again if they ever are, rather
+                    # than keep its text in memory for every file.
+                    src.located.lazy = (_FrontMatter(path, content, src.spans), *lazy[1:])
                 if self.disk is not None:
                     self.disk.put(rel, record)
                     if src.located is not None:
@@ -158,6 +184,8 @@ class FileReader:
             kind = entry_kind(src.meta, folder_kind)
             before = len(src.diagnostics)
             model = validate_entry(src, MODELS[kind])
+            if model is not None:
+                share_fields_sets(model)
             found = pack(src.diagnostics[before:])
             del src.diagnostics[before:]  # schema findings live in the record; load() adds them
             index: dict[str, int] | None = None
