@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from defectkb.analytics import PersonStats, median, people_stats, percentile
@@ -41,8 +42,12 @@ def person_json(pid: str, s: PersonStats) -> dict[str, Any]:
 
 def stats_document(kb: KnowledgeBase, figures: AllFigures | None = None,
                    digests: dict[str, list[Digest]] | None = None,
-                   people: dict[str, PersonStats] | None = None) -> dict[str, Any]:
-    """Everything behind the insights, digest and PM pages, as one JSON-ready object."""
+                   people: dict[str, PersonStats] | None = None,
+                   person_doc: Callable[[str, PersonStats], dict[str, Any]] = person_json) -> dict[str, Any]:
+    """Everything behind the insights, digest and PM pages, as one JSON-ready object.
+
+    `person_doc` makes a person's part (the preview passes one that reuses unchanged people's).
+    """
     figures = figures or compute(kb)
     digests = digests if digests is not None else build_digests(kb)
     people = people or people_stats(kb)
@@ -55,7 +60,7 @@ def stats_document(kb: KnowledgeBase, figures: AllFigures | None = None,
             "products": {k: f.as_json() for k, f in figures.products.items()},
             "departments": {k: f.as_json() for k, f in figures.departments.items()},
         },
-        "people": {pid: person_json(pid, people[pid]) for pid in pms if pid in people},
+        "people": {pid: person_doc(pid, people[pid]) for pid in pms if pid in people},
         "digests": {kind: [d.as_json() for d in ds] for kind, ds in digests.items()},
     }
 

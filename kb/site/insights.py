@@ -10,11 +10,12 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from defectkb import charts
+from defectkb.analytics import PersonStats
 from defectkb.enums import CauseCategory, DefectStatus, DefectType, FoundPhase, InjectedPhase, Severity
 from defectkb.i18n import insight_definition
 from defectkb.insights.figures import Figures
 from defectkb.site.context import SiteContext, esc
-from defectkb.site.memo import remember, remembered
+from defectkb.site.memo import kept, remember, remembered
 
 GeneratedPageT = Any  # defectkb.site.pages.GeneratedPage (imported lazily: pages imports this module)
 
@@ -305,6 +306,13 @@ def activity_chart(ctx: SiteContext, months: list[tuple[str, dict[str, int]]], *
                          data_label=t("data_table"), definition=definition, renderer=ctx.charts)
 
 
+def person_inputs(ctx: SiteContext, s: PersonStats) -> tuple[object, ...]:
+    """Everything a person's page and figures are made of: lists of entries and action counts."""
+    return (s.person, *(ctx.versions_of(group) for group in (s.owned, s.reported, s.assigned, s.verified, s.written,
+                                                             s.reviewed)),
+            s.actions_open, s.actions_overdue, s.actions_done)
+
+
 def uncovered_inputs(ctx: SiteContext, f: Figures) -> tuple[tuple[str, int], ...]:
     """The versions of the entries an insights page links by title (its uncovered defects)."""
     versions = ctx.entry_versions
@@ -355,10 +363,13 @@ def insight_files(ctx: SiteContext) -> dict[str, str]:
     """Files next to the pages: the charts' CSVs (after the pages are generated), the stats API, feeds."""
     import json
 
-    from defectkb.insights.api import stats_document
+    from defectkb.insights.api import person_json, stats_document
+
+    def person_doc(pid: str, s: PersonStats) -> dict[str, Any]:
+        return kept(ctx, ("person.json", pid), lambda: person_inputs(ctx, s), lambda: person_json(pid, s))
 
     files = dict(sorted(ctx.extra_files.items()))
-    doc = stats_document(ctx.kb, ctx.figures, ctx.digests, ctx.stats)
+    doc = stats_document(ctx.kb, ctx.figures, ctx.digests, ctx.stats, person_doc)
     # indented JSON is written by Python's slow encoder: in the preview, reuse an equal document's text
     text = remembered(ctx.memo, API_STATS, doc)
     if text is None:

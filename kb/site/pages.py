@@ -25,6 +25,7 @@ from defectkb.site.insights import (
     insight_sources,
     insights_page,
     mix_chart,
+    person_inputs,
     reading_inputs,
     reading_list,
     uncovered_inputs,
@@ -284,15 +285,8 @@ def people_pages(ctx: SiteContext) -> Iterator[GeneratedPage]:
     yield people_index(ctx)
     kb_median = ctx.summary.median_resolve_days
     for pid in ctx.kb.registry.people:
-        yield kept(ctx, ("person", pid), lambda p=pid: (p, kb_median, _person_inputs(ctx, ctx.stats[p])),
+        yield kept(ctx, ("person", pid), lambda p=pid: (kb_median, person_inputs(ctx, ctx.stats[p])),
                    lambda p=pid: person_page(ctx, p, kb_median))
-
-
-def _person_inputs(ctx: SiteContext, s: PersonStats) -> tuple[object, ...]:
-    """Everything a person page shows comes from these lists of entries and action counts."""
-    return (*(ctx.versions_of(group) for group in (s.owned, s.reported, s.assigned, s.verified, s.written,
-                                                   s.reviewed)),
-            s.actions_open, s.actions_overdue, s.actions_done)
 
 
 def people_index(ctx: SiteContext) -> GeneratedPage:

@@ -93,18 +93,11 @@ def entries_json(ctx: SiteContext, kind: str) -> str:
                      reverse=True)
     columns = ["id", "kind", "title", "severity", "status", "product", "component", "pm", "date", "tag", "url",
                "people", "origin"]
-    rows = []
-    for e in entries:
-        m = e.model
-        people = [m.pm, *(p for p in (getattr(m, f, None) for f in ("reporter", "assignee", "verifier")) if p),
-                  *getattr(m, "authors", [])]
-        rows.append([e.id, e.kind, m.title, m.severity.value, m.status.value, " ".join(_products_of(e)),
-                     getattr(m, "component", None) or "", m.pm, entry_date(e).isoformat(), list(m.tags),
-                     ctx.url(e.rel_path), " ".join(dict.fromkeys(people)), origin(e)])
+    rows = [_json_row(ctx, e) for e in entries]
     statuses = DefectStatus if kind == "defect" else LessonStatus
     data = {
         "columns": columns,
-        "rows": rows,
+        "rows": [],  # spliced in below, each row's JSON made once per version of its entry
         "labels": {"severity": {s.value: t.enum(s) for s in Severity},
                    "status": {s.value: t.enum(s) for s in statuses}},
         "people": {pid: p.name for pid, p in reg.people.items()},
@@ -114,7 +107,27 @@ def entries_json(ctx: SiteContext, kind: str) -> str:
                  "tag": ctx.url(ctx.tag_src(KEY))},
     }
     # json.dumps escapes nothing dangerous for a .json file served as application/json.
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    head, tail = json.dumps(data, ensure_ascii=False, separators=(",", ":")).split('"rows":[]', 1)
+    return f'{head}"rows":[{",".join(rows)}]{tail}'
+
+
+def _json_row(ctx: SiteContext, e: Entry) -> str:
+    """One entry's row of the index JSON; in the preview, kept while the entry is unchanged."""
+    store = ctx.memo
+    key = ("json", e.id, "")
+    version = (ctx.context_version, ctx.entry_versions.get(e.id, -1))
+    if store is not None and (kept := store.rows.get(key)) is not None and kept[0] == version:
+        return kept[1]
+    m = e.model
+    people = [m.pm, *(p for p in (getattr(m, f, None) for f in ("reporter", "assignee", "verifier")) if p),
+              *getattr(m, "authors", [])]
+    row = [e.id, e.kind, m.title, m.severity.value, m.status.value, " ".join(_products_of(e)),
+           getattr(m, "component", None) or "", m.pm, entry_date(e).isoformat(), list(m.tags),
+           ctx.url(e.rel_path), " ".join(dict.fromkeys(people)), origin(e)]
+    text = json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+    if store is not None:
+        store.rows[key] = (version, text)
+    return text
 
 
 _SEV_RANK = {s.value: i for i, s in enumerate(Severity)}
