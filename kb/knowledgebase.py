@@ -11,11 +11,11 @@ import gc
 import hashlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from defectkb.cache.reader import FileReader, Record, entry_kind, unpack
+from defectkb.cache.reader import CONTENT_RULE, FileReader, Record, entry_kind, unpack
 from defectkb.cache.store import ValidationCache, cache_home, cache_key
 from defectkb.config import Config, ConfigError, find_config, load_config
 from defectkb.diagnostics import Diagnostic, Severity
@@ -24,13 +24,10 @@ from defectkb.loader import Limits, SourceCache, SourceFile, walk
 from defectkb.models import Defect, Lesson
 from defectkb.progress import Progress, Silent
 from defectkb.registry import load_registry
-from defectkb.rules import RULES, check_content, check_duplicates
+from defectkb.rules import RULES, check_consistency, check_content, check_duplicates, check_lifecycle
 
 __all__ = ["Entry", "KnowledgeBase", "LoadOptions", "Rule", "load", "load_options", "load_paths", "resolve"]
 
-# Rules whose findings about an entry depend only on that entry (and the configuration and
-# registry e-mails in the content key): their output is cached per entry.
-PER_ENTRY_RULES = (check_content,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +180,7 @@ def _load(root: Path, config: Config | None, display_base: Path | None, rules: l
     progress.start("checking", len(chosen), "rules")
     for rule in chosen:
         try:
-            if rule in PER_ENTRY_RULES:
+            if any(rule is r for r in PER_ENTRY_RULES):
                 kb.diagnostics.extend(_per_entry(rule, kb, reader))
                 if early is not None:
                     kb.diagnostics.extend(early.other)
@@ -208,16 +205,29 @@ def _content_key(kb: KnowledgeBase) -> str:
     return hashlib.blake2b(emails.encode("utf-8"), digest_size=16).hexdigest()
 
 
+def _day_key(kb: KnowledgeBase) -> str:
+    """What lifecycle and consistency findings depend on beyond the entry and kb.yml: today's date
+    (dates in the future, overdue action items)."""
+    return kb.today.isoformat()
+
+
+# Rules whose findings about an entry depend only on that entry, the configuration (in the cache
+# key) and what their key function returns: their output is kept per entry with the file's record.
+PER_ENTRY_RULES: dict[Rule, Callable[[KnowledgeBase], str]] = {
+    check_lifecycle: _day_key, check_consistency: _day_key, check_content: _content_key,
+}
+
+
 def _per_entry(rule: Rule, kb: KnowledgeBase, reader: FileReader, only_other: bool = False) -> list[Diagnostic]:
     """A per-entry rule's findings, from the records where they are known, else computed for the
     entries that lack them (and stored); in entry order, as one run over every entry gives them.
     With `only_other`, the findings are only stored, and those about no single entry returned."""
-    key = _content_key(kb)
+    key, name = PER_ENTRY_RULES[rule](kb), getattr(rule, "__name__", str(rule))
     known: dict[Path, list[Diagnostic]] = {}
     todo: list[Entry] = []
     other: list[Diagnostic] = []
     for entry in kb.entries:
-        packed = reader.content_findings(entry.source.path, key)
+        packed = reader.findings(entry.source.path, name, key)
         if packed is None:
             todo.append(entry)
         else:
@@ -231,7 +241,7 @@ def _per_entry(rule: Rule, kb: KnowledgeBase, reader: FileReader, only_other: bo
                 other.append(d)
         for entry in todo:
             known[entry.source.path] = fresh[entry.source.display]
-            reader.store_content(entry.source.path, key, fresh[entry.source.display])
+            reader.store_findings(entry.source.path, name, key, fresh[entry.source.display])
     if only_other:
         return other
     return [d for entry in kb.entries for d in known[entry.source.path]] + other
@@ -253,7 +263,8 @@ class _EarlyContent:
     def add(self, src: SourceFile, entry: Entry | None) -> None:
         if self.failed:
             return
-        if entry is not None and self.key is not None and self.reader.content_findings(src.path, self.key) is None:
+        if entry is not None and self.key is not None and \
+                self.reader.findings(src.path, CONTENT_RULE, self.key) is None:
             self.pending.append(entry)
             if len(self.pending) >= self.BATCH:
                 self.flush()

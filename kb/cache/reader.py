@@ -23,7 +23,7 @@ from pydantic import BaseModel
 # [content hash, folder kind, parse, schema, content, status, positions]
 #   parse:     (spans, body_line, headings as tuples, within_limits, meta, diagnostics as tuples)
 #   schema:    (model or None, {section key: heading index}, diagnostics as tuples), None without meta
-#   content:   (content-policy key, diagnostics as tuples) or None until check_content ran
+#   findings:  {per-entry rule's name: (its key, diagnostics as tuples)} for the rules that ran, or None
 #   status:    the file's (size, mtime_ns, ctime_ns, inode, device) when its bytes were read, or None
 #              when that status is too recent to vouch for the bytes (see `trusted_status`)
 #   positions: {(YAML path, key?): (line, column)} worked out for diagnostics so far, or None
@@ -48,6 +48,8 @@ def entry_kind(meta: dict[str, Any], folder_kind: str) -> str:
     declared = meta.get("kind")
     return declared if isinstance(declared, str) and declared in MODELS else folder_kind
 
+
+CONTENT_RULE = "check_content"  # the per-entry rule that reads bodies
 
 # A status whose change time is this close to the moment the file was read does not vouch for
 # its bytes: an edit within the same tick of the file system's clock could leave it unchanged.
@@ -164,7 +166,7 @@ class FileReader:
         if record is None or record[5] is None or record[1] != folder_kind:
             return None
         if self.content_key is not None and record[3] is not None and record[3][0] is not None and (
-                record[4] is None or record[4][0] != self.content_key):
+                (record[4] or {}).get(CONTENT_RULE, (None,))[0] != self.content_key):
             return None  # an entry whose content-policy findings must be made again: that needs its body
         try:
             st = os.lstat(path)
@@ -248,18 +250,21 @@ class FileReader:
                 src.headings = []
         return model, sections, unpack(src.display, diags)
 
-    def content_findings(self, path: Path, key: str) -> tuple[DiagTuple, ...] | None:
+    def findings(self, path: Path, rule: str, key: str) -> tuple[DiagTuple, ...] | None:
+        """A per-entry rule's findings about this file, if they were made under `key`."""
         found = self.records.get(path)
-        if found is None or found[1][4] is None or found[1][4][0] != key:
-            return None
-        return found[1][4][1]
+        table = found[1][4] if found is not None else None
+        kept = table.get(rule) if table else None
+        return kept[1] if kept is not None and kept[0] == key else None
 
-    def store_content(self, path: Path, key: str, diags: list[Diagnostic]) -> None:
+    def store_findings(self, path: Path, rule: str, key: str, diags: list[Diagnostic]) -> None:
         found = self.records.get(path)
         if found is None:
             return
         rel, record = found
-        record[4] = (key, pack(diags))
+        if record[4] is None:
+            record[4] = {}
+        record[4][rule] = (key, pack(diags))
         if self.disk is not None and record[0]:
             self.disk.put(rel, record)
 
