@@ -111,7 +111,8 @@ def build(folder: Path, config: Path, site: Path, timeout: float | None, optiona
     cmd = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(site)]
     run = run_child(cmd, folder, timeout)
     facts = {"seconds": run.seconds, "cpu_seconds": run.cpu_seconds, "max_rss_kib": run.max_rss_kib,
-             "tree_rss_kib": run.tree_rss_kib, "load": " ".join(f"{x:.1f}" for x in os.getloadavg())}
+             "tree_rss_kib": run.tree_rss_kib, "peak_parts": run.peak_parts,
+             "load": " ".join(f"{x:.1f}" for x in os.getloadavg())}
     if run.returncode == -9:
         return {**facts, "timed_out": True}
     if run.returncode != 0 and optional:  # e.g. a plugin version without the `search` option

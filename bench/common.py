@@ -12,7 +12,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
@@ -52,6 +52,7 @@ class ChildRun:
     stderr: str
     tree_rss_kib: int = 0  # peak of the summed resident sets of the child and all its descendants
     cpu_seconds: float = 0.0  # user + system time of the child and every process it waited for
+    peak_parts: dict[str, int] = field(default_factory=dict)  # at the tree's peak: KiB by process name
 
 
 PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024 if hasattr(os, "sysconf") else 4
@@ -72,6 +73,14 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def _name(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/comm", encoding="utf-8") as f:
+            return f.read().strip()
+    except OSError:
+        return "?"
+
+
 def _rss_kib(pid: int) -> int:
     try:
         with open(f"/proc/{pid}/statm", encoding="ascii") as f:
@@ -86,14 +95,22 @@ class TreeSampler:
 
     def __init__(self, pid: int, interval: float = 0.05) -> None:
         self.pid, self.interval, self.peak_kib = pid, interval, 0
+        self.peak_parts: dict[str, int] = {}  # what made up the peak: process name -> KiB
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            total = sum(_rss_kib(p) for p in _descendants(self.pid))
-            self.peak_kib = max(self.peak_kib, total)
+            sizes = [(p, _rss_kib(p)) for p in _descendants(self.pid)]
+            total = sum(k for _, k in sizes)
+            if total > self.peak_kib:
+                self.peak_kib = total
+                parts: dict[str, int] = {}
+                for p, k in sizes:
+                    if k:
+                        parts[_name(p)] = parts.get(_name(p), 0) + k
+                self.peak_parts = parts
             self._stop.wait(self.interval)
 
     def stop(self) -> int:
@@ -128,7 +145,8 @@ def run_child(cmd: list[str], cwd: Path, timeout: float | None = None) -> ChildR
         # ru_maxrss already covers the child and the children it waited for, one at a time
         return ChildRun(-9 if timed_out else proc.returncode, seconds, usage.ru_maxrss,
                         out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"),
-                        tree_rss_kib=max(tree, usage.ru_maxrss), cpu_seconds=usage.ru_utime + usage.ru_stime)
+                        tree_rss_kib=max(tree, usage.ru_maxrss), cpu_seconds=usage.ru_utime + usage.ru_stime,
+                        peak_parts=sampler.peak_parts)
 
 
 def rules_digest() -> str:

@@ -19,8 +19,9 @@ class DefectKBConfig(Config):
     nav = opt.Type(bool, default=True)
     # full-text search: "pagefind" (a chunked static index, loaded piece by piece) or "none"
     search = opt.Choice(("pagefind", "none"), default="pagefind")
-    # entry pages per Pagefind run (search shard): bounds the indexer's memory; the browser merges shards
-    search_shard_pages = opt.Type(int, default=2000)
+    # entry pages per Pagefind run (search shard): bounds the indexer's memory; the browser merges
+    # shards. 0: chosen from the number of entry pages (plugins/search.py `shard_size`)
+    search_shard_pages = opt.Type(int, default=0)
     # rows per list on home, product and person pages; the full lists are the index tables
     listing_limit = opt.Type(int, default=100)
     # first added / last updated per entry from git; by default kb.yml's `git_facts` (false)

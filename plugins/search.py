@@ -3,7 +3,7 @@ only what a query needs (kilobytes, not the whole index). The extended build seg
 
 Pagefind's indexer holds everything it indexes in memory until it writes (about 0.3 MB per
 Chinese entry page), so one run over 100,000 entries would need tens of GB. The entry pages are
-therefore indexed in shards of `SHARD_PAGES`, one indexer run after another, each into its own
+therefore indexed in shards (`shard_size`), one indexer run after another, each into its own
 bundle: the first in `pagefind/`, the others in `pagefind/shard-N/`, listed in
 `pagefind/shards.json`. The browser merges them with Pagefind's `mergeIndex` (kb/assets/kb.js).
 Each run sees only its shard: the pages are hard-linked (or copied) into a staging folder whose
@@ -30,7 +30,11 @@ from mkdocs.exceptions import PluginError
 
 log = logging.getLogger("mkdocs.plugins.defectkb")
 
-SHARD_PAGES = 2000  # entry pages per indexer run: its peak stays near 0.7 GB (Chinese), whatever the size
+# Entry pages per indexer run, when not set: about a tenth of the pages, between these bounds. The
+# indexer holds ~0.3 MB per Chinese page until it writes, so its peak follows the shard (0.18 GB at
+# 500 pages, 0.6 GB at 2,000), while each shard costs a query about 0.1 MB: ten shards up to 20,000
+# pages keep the index's memory a fraction of the build's; beyond that shards stay at 2,000 pages.
+MIN_SHARD, MAX_SHARD = 500, 2000
 BUNDLE = "pagefind"
 MANIFEST = "shards.json"  # {"bundles": ["shard-1/", ...]}: the bundles to merge into the first one
 _lock = threading.Lock()  # the preview indexes in a background thread; never two runs at once
@@ -44,14 +48,21 @@ def release_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def shards(pages: Sequence[str], size: int = SHARD_PAGES) -> list[list[str]]:
+def shard_size(pages: int, configured: int = 0) -> int:
+    """Pages per shard: `configured` when set, else a tenth of the pages within the bounds above."""
+    if configured > 0:
+        return configured
+    return min(MAX_SHARD, max(MIN_SHARD, -(-pages // 10)))
+
+
+def shards(pages: Sequence[str], size: int = 0) -> list[list[str]]:
     """Pages in index order, cut into runs of at most `size` (at least one, maybe empty)."""
-    size = max(1, size)
+    size = shard_size(len(pages), size)
     ordered = sorted(pages)
     return [ordered[i:i + size] for i in range(0, len(ordered), size)] or [[]]
 
 
-def build_search_index(site_dir: Path, language: str, pages: Sequence[str], shard_pages: int = SHARD_PAGES) -> None:
+def build_search_index(site_dir: Path, language: str, pages: Sequence[str], shard_pages: int = 0) -> None:
     """Index `pages` (paths relative to `site_dir`, the entry pages) into `site_dir/pagefind`."""
     with _lock:
         parts = shards(pages, shard_pages)
@@ -71,7 +82,7 @@ def build_search_index(site_dir: Path, language: str, pages: Sequence[str], shar
         finally:
             shutil.rmtree(work, ignore_errors=True)
         if len(parts) > 1:
-            log.info(f"defectkb: search index in {len(parts)} shards of up to {shard_pages} pages")
+            log.info(f"defectkb: search index in {len(parts)} shards of up to {len(parts[0])} pages")
 
 
 def _stage(site_dir: Path, stage: Path, pages: Sequence[str]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from defectkb.mkdocs_plugin.search import build_search_index, shards
+from defectkb.mkdocs_plugin.search import MAX_SHARD, MIN_SHARD, build_search_index, shard_size, shards
 
 
 def test_shards_cover_every_page_once_in_order():
@@ -14,6 +14,13 @@ def test_shards_cover_every_page_once_in_order():
     assert [len(p) for p in parts] == [3, 3, 1]
     assert [p for part in parts for p in part] == sorted(pages)
     assert shards([], 3) == [[]]
+
+
+def test_shard_size_follows_the_pages_within_bounds():
+    # About ten shards while that keeps them between the bounds; the indexer's memory follows the shard.
+    assert shard_size(100) == MIN_SHARD and shard_size(10_000) == 1000 and shard_size(100_000) == MAX_SHARD
+    assert shard_size(10_000, configured=250) == 250
+    assert len(shards([f"p{i}" for i in range(12_345)])) == 10
 
 
 def _page(site: Path, rel: str, word: str) -> None:
