@@ -101,6 +101,7 @@ def _neighbours(entry: Entry) -> set[str]:
 class PreviewState:
     cache: SourceCache = field(default_factory=SourceCache)
     generated: dict[str, str] = field(default_factory=dict)  # src -> digest of the last content
+    contents: dict[str, str] = field(default_factory=dict)  # src -> the last content itself
     fingerprints: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     tags_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
     first: bool = True
@@ -137,7 +138,10 @@ class PreviewState:
             content = generated.get(file.src_uri)
             if content is None:
                 continue
-            digest = _digest(content)
+            # a page kept by defectkb.site.memo is the very same string as last time: no need to hash it
+            same = self.contents.get(file.src_uri) is content
+            digest = self.generated.get(file.src_uri, "") if same else _digest(content)
+            self.contents[file.src_uri] = content
             tag = _tag_of(file.src_uri, tags_dir)
             rebuild = (self.first or self.generated.get(file.src_uri) != digest
                        or (tag is not None and tag in changed_tags))
@@ -168,6 +172,10 @@ def feed_tags_plugin(config: Any, files: Files, processed: set[str], entries: di
                        None)
     if tags_plugin is None or not getattr(tags_plugin.config, "enabled", True):
         return
+    listings = getattr(tags_plugin, "listings", None)
+    if (listings is not None and not getattr(tags_plugin.config, "export", False)
+            and next(iter(listings), None) is None):
+        return  # no page of this build lists tags and none are exported: the skipped pages' tags go unused
     for file in files.documentation_pages():
         entry = entries.get(file.src_uri)
         if entry is None or file.src_uri in processed or file.page is None:

@@ -118,3 +118,15 @@ def test_two_edits_in_a_row_and_a_revert(site_copy: Path):
     path.write_text(original, encoding="utf-8")  # back to the first version: memos of it must not be stale
     _preview(site_copy)
     _assert_same_as_full_build(site_copy)
+
+
+def test_a_hand_written_tag_listing_lists_pages_the_dirty_build_skipped(site_copy: Path):
+    listing = site_copy / "content" / "listing.md"
+    listing.write_text("# Tagged\n\n<!-- material/tags -->\n", encoding="utf-8")
+    _preview(site_copy)
+    edit(site_copy / "content" / DEFECT, ("title: 导出发票金额精度丢失", "title: 已改标题 导出发票金额精度丢失"))
+    edit(listing, ("# Tagged", "# Tagged entries"))  # rendered again by this build, with every tagged page
+    _preview(site_copy)
+    html = (site_copy / "site" / "listing" / "index.html").read_text(encoding="utf-8")
+    assert "DEF-0002" in html and "已改标题" in html
+    _assert_same_as_full_build(site_copy)
