@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import logging
 import os
@@ -20,6 +21,28 @@ import time
 from pathlib import Path
 
 from bench_preview import ensure_kb, newest_defect
+
+
+class _Collections:
+    """Time spent in the cyclic garbage collector, per generation (gc.callbacks)."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.seconds = [0.0, 0.0, 0.0]
+        self.count = [0, 0, 0]
+        self.started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self.started = time.perf_counter()
+        else:
+            self.seconds[info["generation"]] += time.perf_counter() - self.started
+            self.count[info["generation"]] += 1
+
+    def summary(self) -> str:
+        return ", ".join(f"gen{g} {self.count[g]}× {self.seconds[g]:.2f} s" for g in range(3))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,20 +71,23 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     build(config(), serve_url="http://127.0.0.1:8000/", dirty=True)
     print(f"first build: {time.perf_counter() - t0:.1f} s", flush=True)
+    collector = _Collections()
+    gc.callbacks.append(collector)
     path, _, _ = newest_defect(kb_dir)
     for n in range(args.rounds):
         text = path.read_text(encoding="utf-8")
         line = next(x for x in text.split("\n") if x.startswith("title: "))
         path.write_text(text.replace(line, f"title: preview probe {n} {time.time()}", 1), encoding="utf-8")
         profile = cProfile.Profile() if n == args.rounds - 1 else None
+        collector.reset()
         t0 = time.perf_counter()
         if profile:
             profile.enable()
         build(config(), serve_url="http://127.0.0.1:8000/", dirty=True)
         if profile:
             profile.disable()
-        print(f"dirty rebuild {n + 1}: {time.perf_counter() - t0:.2f} s{' (profiled)' if profile else ''}",
-              flush=True)
+        print(f"dirty rebuild {n + 1}: {time.perf_counter() - t0:.2f} s{' (profiled)' if profile else ''}; "
+              f"garbage collections: {collector.summary()}", flush=True)
     out = io.StringIO()
     if args.dump:
         profile.dump_stats(str(args.dump))  # type: ignore[union-attr]
