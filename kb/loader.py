@@ -166,7 +166,7 @@ def split_text(src: SourceFile, text: str, limits: Limits) -> None:
         src.diag("KB006", located.start, f"front matter is a {type(located.data).__name__}, not a mapping",
                  "write one `key: value` per line")
         return
-    share_values(located.data)
+    located.data = shared(located.data)
     src.located = located
     src.meta = located.data
 
@@ -174,34 +174,44 @@ def split_text(src: SourceFile, text: str, limits: Limits) -> None:
 _ZONES: dict[timedelta | None, tzinfo] = {}
 
 
-def share_values(data: dict[Any, Any]) -> None:
-    """One object for every equal key, short string and time zone across files, instead of one per
-    file: every entry repeats the same keys and most of the same values (statuses, products,
-    people), and the validation cache pickles a shared object once per shard, not once per entry."""
-    stack: list[dict[Any, Any] | list[Any]] = [data]
-    intern = sys.intern
-    while stack:
-        container = stack.pop()
-        items = container.items() if isinstance(container, dict) else enumerate(container)
-        shared: list[tuple[Any, Any]] = []
-        for key, value in items:
-            if isinstance(value, str):
-                if len(value) <= _SHORT:
-                    shared.append((key, intern(value)))
-            elif isinstance(value, dict | list):
-                stack.append(value)
-            elif isinstance(value, datetime) and type(value.tzinfo) is timezone:  # fixed offsets only
-                zone = _ZONES.setdefault(value.utcoffset(), value.tzinfo)
-                if zone is not value.tzinfo:
-                    shared.append((key, value.replace(tzinfo=zone)))
-        for key, value in shared:
-            container[key] = value
-        if isinstance(container, dict) and any(type(k) is str for k in container):
-            renamed = {intern(k) if type(k) is str else k: v for k, v in container.items()}
-            container.clear()
-            container.update(renamed)
+def shared(data: dict[Any, Any]) -> dict[Any, Any]:
+    """`data` with one object for every equal key, short string and time zone across files, instead
+    of one per file: every entry repeats the same keys and most of the same values (statuses,
+    products, people), and the validation cache pickles a shared object once per shard, not once per
+    entry. Equal values, same order: only identities change."""
+    out = {}
+    for key, value in data.items():
+        kind = type(value)
+        if kind is str:
+            if len(value) <= _SHORT:
+                value = _intern(value)
+        elif kind is dict:
+            value = shared(value)
+        elif kind is list:
+            value = _shared_list(value)
+        elif kind is datetime and type(value.tzinfo) is timezone:  # fixed offsets only
+            zone = _ZONES.setdefault(value.utcoffset(), value.tzinfo)
+            if zone is not value.tzinfo:
+                value = value.replace(tzinfo=zone)
+        out[_intern(key) if type(key) is str else key] = value
+    return out
 
 
+def _shared_list(items: list[Any]) -> list[Any]:
+    out = []
+    for value in items:
+        kind = type(value)
+        if kind is str and len(value) <= _SHORT:
+            value = _intern(value)
+        elif kind is dict:
+            value = shared(value)
+        elif kind is list:
+            value = _shared_list(value)
+        out.append(value)
+    return out
+
+
+_intern = sys.intern
 _SHORT = 64  # longer strings (titles, descriptions) rarely repeat
 
 
@@ -252,10 +262,13 @@ class SourceCache:
 
 
 def walk(folder: Path) -> list[Path]:
-    """Every file under `folder`, sorted, without following directory symlinks."""
-    out: list[Path] = []
+    """Every file under `folder`, sorted as paths sort (by their parts), without following
+    directory symlinks. Sorted on the parts as strings: comparing Path objects costs far more."""
+    found: list[tuple[tuple[str, ...], str, Path]] = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        out.extend(Path(dirpath) / f for f in filenames if not f.startswith("."))
-    out.sort()
-    return out
+        base = Path(dirpath)
+        parts = base.parts
+        found.extend((parts, f, base) for f in filenames if not f.startswith("."))
+    found.sort(key=lambda item: (*item[0], item[1]))
+    return [base / f for _, f, base in found]

@@ -184,3 +184,18 @@ def test_source_cache_reparses_only_changed_files_and_keeps_diagnostics(kb_dir):
     assert cache.changed == {path}
     assert "KB104" in codes(third) and "KB104" not in codes(second)
     assert [d.code for d in third.diagnostics].count("KB005") == 1
+
+
+def test_walk_sorts_as_paths_do(tmp_path: Path) -> None:
+    """Sorted on parts: `a/z.md` before `a-b/x.md` and `a/B/y.md` after `a/A.md`, as Path ordering has it
+    (string order would put `a-b/` first, since `-` sorts before `/`)."""
+    from defectkb.loader import walk
+
+    names = ["a/z.md", "a-b/x.md", "a/B/y.md", "a/A.md", "a.md", "a/.hidden.md", ".git/x.md", "b/c/d/e.md"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x\n", encoding="utf-8")
+    found = walk(tmp_path)
+    expected = sorted(tmp_path / n for n in names if "/." not in f"/{n}")
+    assert found == expected
+    assert [p.relative_to(tmp_path).as_posix() for p in found][:3] == ["a/A.md", "a/B/y.md", "a/z.md"]

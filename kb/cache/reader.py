@@ -21,7 +21,8 @@ from pydantic import BaseModel
 
 # A record is a list, so that the content-policy findings can be filled in after the rules ran:
 # [content hash, folder kind, parse, schema, content, status, positions]
-#   parse:     (spans, body_line, headings as tuples, within_limits, meta, diagnostics as tuples)
+#   parse:     (spans, body_line, headings flat: (level, text, line, has_content, level, ...),
+#               within_limits, meta, diagnostics as tuples)
 #   schema:    (model or None, {section key: heading index}, diagnostics as tuples), None without meta
 #   findings:  {per-entry rule's name: (its key, diagnostics as tuples)} for the rules that ran, or None
 #   status:    the file's (size, mtime_ns, ctime_ns, inode, device) when its bytes were read, or None
@@ -69,6 +70,7 @@ def trusted_status(st: os.stat_result | None) -> tuple[int, int, int, int, int] 
 
 
 _FIELDS_SETS: dict[frozenset[str], set[str]] = {}
+_TABLES: dict[Any, dict[str, Any]] = {}  # per-entry findings tables without findings, by content
 
 
 def share_fields_sets(model: BaseModel) -> None:
@@ -198,8 +200,8 @@ class FileReader:
                 position = {id(h): i for i, h in enumerate(src.headings)}
                 index = {key: position[id(h)] for key, h in match_sections(src.headings, names).items()}
             schema = (model, index, found)
-        parse = (src.spans, src.body_line, tuple((h.level, h.text, h.line, h.has_content) for h in src.headings),
-                 src.within_limits, src.meta, pack(src.diagnostics))
+        flat = tuple(part for h in src.headings for part in (h.level, h.text, h.line, h.has_content))
+        parse = (src.spans, src.body_line, flat, src.within_limits, src.meta, pack(src.diagnostics))
         memo = src.located.memo if src.located is not None else None
         if memo is not None:
             src.located.memo_grew = False  # kept with the record from the start
@@ -211,7 +213,7 @@ class FileReader:
         spans, body_line, headings, within, meta, diags = record[2]
         src.body_line, src.within_limits, src.spans = body_line, within, spans
         if self.keep_bodies:
-            src.headings = [Heading(*h) for h in headings]
+            src.headings = [Heading(*headings[i:i + 4]) for i in range(0, len(headings), 4)]
         if spans is not None:
             text = decode(raw) if raw is not None else None
             if text is not None:  # without kept bodies, load() drops it once the content policy had it
@@ -245,8 +247,8 @@ class FileReader:
             if self.keep_bodies:
                 sections = {key: src.headings[i] for key, i in index.items()}
             else:
-                found = record[2][2]
-                sections = {key: Heading(*found[i]) for key, i in index.items()}
+                flat = record[2][2]
+                sections = {key: Heading(*flat[4 * i:4 * i + 4]) for key, i in index.items()}
                 src.headings = []
         return model, sections, unpack(src.display, diags)
 
@@ -262,9 +264,10 @@ class FileReader:
         if found is None:
             return
         rel, record = found
-        if record[4] is None:
-            record[4] = {}
-        record[4][rule] = (key, pack(diags))
+        # A new table each time (never changed in place), shared by every record with the same
+        # findings: most have none, and a shared table is pickled once per shard, not per record.
+        table = {**(record[4] or {}), rule: (key, pack(diags))}
+        record[4] = _TABLES.setdefault(tuple(sorted(table.items())), table) if not diags else table
         if self.disk is not None and record[0]:
             self.disk.put(rel, record)
 

@@ -24,7 +24,7 @@ from typing import Any
 import defectkb
 
 CACHE_DIR = ".kb_cache"
-FORMAT = 3  # bump when the record layout changes
+FORMAT = 4  # bump when the record layout changes
 SHARDS = 256
 _MAGIC = b"DKBC"
 _SUM = 16  # bytes of the blake2b checksum after the magic
