@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
 from enum import Enum
 from typing import Any
 
-import yaml
 from defectkb.config import Config
 from defectkb.enums import LabeledEnum, enum_in
 from defectkb.models import MODELS
+from defectkb.yamltext import scalar
 from pydantic import BaseModel
 
 _SKIP_OPTIONAL = {"odc", "priority_rationale", "duplicate_of", "deferred_to", "supersedes", "superseded_by",
@@ -45,32 +44,6 @@ def _choices(annotation: Any) -> str:
     return " | ".join(m.value for m in enum)
 
 
-def _yaml_scalar(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="minutes")
-    if isinstance(value, list):
-        return "[" + ", ".join(_yaml_scalar(v) for v in value) + "]"
-    text = str(value)
-    if isinstance(value, str) and _not_a_plain_string(text):
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if text == "" or re.search(r"[:#\[\]{}&*!|>'\"%@`,]|^\s|\s$", text) or text.lower() in {"yes", "no", "null",
-                                                                                            "true", "false"}:
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return text
-
-
-def _not_a_plain_string(text: str) -> bool:
-    """True when YAML would read the bare text as something else: `2.3` a number, `- x` a list."""
-    try:
-        return not isinstance(yaml.safe_load(text), str)
-    except yaml.YAMLError:
-        return True
-
-
 def render_front_matter(kind: str, values: dict[str, Any]) -> str:
     model = MODELS[kind]
     lines = ["---"]
@@ -88,7 +61,7 @@ def render_front_matter(kind: str, values: dict[str, Any]) -> str:
             lines.append(f"{name}:{comment}")
             for sub, sub_info in nested.model_fields.items():
                 default = [] if "list" in str(sub_info.annotation) else None
-                lines.append(f"  {sub}: {_yaml_scalar(default)}  # {sub_info.description or ''}".rstrip(" #"))
+                lines.append(f"  {sub}: {scalar(default)}  # {sub_info.description or ''}".rstrip(" #"))
             continue
         if name in values:
             value = values[name]
@@ -100,7 +73,7 @@ def render_front_matter(kind: str, values: dict[str, Any]) -> str:
             value = value.value
         if isinstance(value, BaseModel):
             value = None
-        lines.append(f"{name}: {_yaml_scalar(value)}{comment}")
+        lines.append(f"{name}: {scalar(value)}{comment}")
     lines.append("---")
     return "\n".join(lines)
 

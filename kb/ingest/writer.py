@@ -3,9 +3,7 @@ configured headings, appended registry records that keep the existing file as it
 
 from __future__ import annotations
 
-import json
 import re
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,32 +12,12 @@ from defectkb.ingest.convert import Candidate
 from defectkb.ingest.text import as_markdown, html_to_text
 from defectkb.models import Defect
 from defectkb.templates import slugify
+from defectkb.yamltext import scalar
 
-_PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9._-]*$")
-_RESERVED = {"yes", "no", "true", "false", "null", "on", "off", "y", "n", "~"}
 _FIRST = ("kind", "id", "title", "status")
 # Filled in while writing a write-up; shown as null in a draft so the author sees them.
 _DRAFT_FIELDS = ("assignee", "verifier", "priority", "defect_type", "injected_phase", "fixed_version",
                  "resolved_at", "verified_at", "closed_at")
-
-
-def scalar(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list):
-        return "[" + ", ".join(scalar(v) for v in value) + "]"
-    text = str(value)
-    if _PLAIN.match(text) and text.lower() not in _RESERVED:
-        return text
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
 
 
 def front_matter(values: dict[str, Any], *, draft: bool = False) -> str:
