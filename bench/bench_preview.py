@@ -105,6 +105,7 @@ def measure(kb_dir: Path, full: bool, rounds: int) -> list[dict[str, float]]:
                         "([s, t]) => { const e = document.querySelector(s); return e && e.textContent.includes(t); }",
                         arg=[selector, title], timeout=600_000)
                     times[name] = time.monotonic() - t0
+                times["load"] = os.getloadavg()[0]  # the machine is shared: say how busy it was
                 results.append(times)
             browser.close()
     finally:
@@ -128,9 +129,10 @@ def main() -> None:
     for full in [m == "full" for m in args.modes]:
         got = measure(kb_dir, full, args.rounds)
         for i, r in enumerate(got):
-            print(f"  round {i + 1}: " + ", ".join(f"{k} {v:.2f} s" for k, v in r.items()), flush=True)
-        worst = {k: max(r[k] for r in got) for k in got[0]}
-        best = {k: min(r[k] for r in got) for k in got[0]}
+            print(f"  round {i + 1}: " + ", ".join(f"{k} {v:.2f} s" for k, v in r.items() if k != "load")
+                  + f" (load average {r['load']:.1f})", flush=True)
+        worst = {k: max(r[k] for r in got) for k in got[0] if k != "load"}
+        best = {k: min(r[k] for r in got) for k in got[0] if k != "load"}
         rows.append((("kb serve --full" if full else "kb serve (dirty, default)"), best, worst))
     print(f"\nPreview latency at {args.entries} entries (seconds from save to the new title on screen)")
     print("| server | entry page | defects index | PM page | worst of all |")
