@@ -76,9 +76,13 @@ def _preview(root: Path) -> None:
 def test_title_edit_reaches_every_page_and_file(site_copy: Path):
     _preview(site_copy)
     edit(site_copy / "content" / DEFECT, ("title: 导出发票金额精度丢失", "title: 已改标题 导出发票金额精度丢失"))
-    before = dict(memo.store_for(str((site_copy / "content").resolve())).rows)  # type: ignore[union-attr]
+    store = memo.store_for(str((site_copy / "content").resolve()))
+    assert store is not None
+    before = dict(store.rows)
+    figures = store.pages["figures"][-1]
     hits, misses = memo.stats["hits"], memo.stats["misses"]
     _preview(site_copy)
+    assert store.pages["figures"][-1] is figures, "a new title changes no figure: they are reused"
     pm_page = (site_copy / "site" / "people" / "zhang.wei" / "index.html").read_text(encoding="utf-8")
     assert "已改标题" in pm_page
     assert before, "the first build kept no rows: nothing was memoised"
@@ -129,4 +133,17 @@ def test_a_hand_written_tag_listing_lists_pages_the_dirty_build_skipped(site_cop
     _preview(site_copy)
     html = (site_copy / "site" / "listing" / "index.html").read_text(encoding="utf-8")
     assert "DEF-0002" in html and "已改标题" in html
+    _assert_same_as_full_build(site_copy)
+
+
+def test_a_new_lesson_link_changes_coverage(site_copy: Path):
+    # DEF-0004 needs a lesson and has none: it is on the uncovered lists until one is linked; the
+    # figures kept from the last build must not survive a change of which defects have lessons
+    _preview(site_copy)
+    edit(site_copy / "content" / LESSON, ("source_defects: [DEF-0001]", "source_defects: [DEF-0001, DEF-0004]"))
+    edit(site_copy / "content" / "defects" / "DEF-0004-month-end-reconciliation-timeout.md",
+         ("related_lessons: []", "related_lessons: [LES-0001]"))
+    _preview(site_copy)
+    stats = (site_copy / "site" / "api" / "stats.json").read_text(encoding="utf-8")
+    assert '"DEF-0004"' not in stats.split('"uncovered"', 1)[1].split("]", 1)[0]
     _assert_same_as_full_build(site_copy)

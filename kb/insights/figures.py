@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -72,7 +72,7 @@ class Scope:
         return "all" if self.kind == "all" else f"{self.kind}:{self.key}"
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _DefectFacts:
     """What every scope reads of a defect, worked out once per defect rather than once per scope."""
 
@@ -101,6 +101,51 @@ def defect_facts(e: Entry) -> _DefectFacts:
         phase=(m.found_phase.value, m.injected_phase.value) if m.injected_phase is not None else None,
         resolve_days=t, resolved=month(day(m.resolved_at)) if t is not None else "", product=m.product,
         needs_lesson=needs_lesson(e))
+
+
+@dataclass(frozen=True, slots=True)
+class _LessonFacts:
+    cause: str
+    created: str  # month
+    actions: tuple[str, ...]  # per action item: done, wont_do, open, or overdue (open and past due)
+
+
+def lesson_facts(e: Entry, today: date) -> _LessonFacts:
+    m = e.model
+    states = []
+    for item in m.action_items:
+        if item.status is ActionStatus.done:
+            states.append("done")
+        elif item.status is ActionStatus.wont_do:
+            states.append("wont_do")
+        else:
+            states.append("overdue" if day(item.due) < today else "open")
+    return _LessonFacts(m.cause_category.value, month(day(m.created_at)), tuple(states))
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFacts:
+    """Everything `compute` reads of one entry: equal facts in the same order give equal figures
+    (the preview reuses the last figures when an edit left every entry's facts as they were)."""
+
+    defect: _DefectFacts | None
+    lesson: _LessonFacts | None
+    linked: bool  # a defect with a lesson, whichever side records the link
+    products: tuple[str, ...]
+    departments: tuple[str, ...]
+
+
+def entry_facts(e: Entry, dept_of: dict[str, str], linked: set[str], today: date) -> EntryFacts:
+    products = tuple(dict.fromkeys(entry_products(e)))
+    depts = tuple(sorted(entry_departments(e, dept_of)))
+    if e.kind == "defect":
+        return EntryFacts(defect_facts(e), None, e.id in linked, products, depts)
+    return EntryFacts(None, lesson_facts(e, today), False, products, depts)
+
+
+def department_of(kb: KnowledgeBase) -> dict[str, str]:
+    """Person id -> the slug of their department."""
+    return {pid: slug(p.department) for pid, p in kb.registry.people.items() if p.department}
 
 
 @dataclass
@@ -155,19 +200,16 @@ class _Acc:
             if not linked:
                 self.uncovered.append(f.id)
 
-    def add_lesson(self, e: Entry, today: date) -> None:
-        m = e.model
+    def add_lesson(self, f: _LessonFacts) -> None:
         self.lessons += 1
-        self.causes[m.cause_category.value] += 1
-        self.lesson_months[month(day(m.created_at))] += 1
-        for item in m.action_items:
-            if item.status is ActionStatus.done:
-                self.actions["done"] += 1
-            elif item.status is ActionStatus.wont_do:
-                self.actions["wont_do"] += 1
+        self.causes[f.cause] += 1
+        self.lesson_months[f.created] += 1
+        for state in f.actions:
+            if state == "done" or state == "wont_do":
+                self.actions[state] += 1
             else:
                 self.actions["open"] += 1
-                if day(item.due) < today:
+                if state == "overdue":
                     self.actions["overdue"] += 1
 
     def result(self, scope: Scope, today: date) -> Figures:
@@ -328,28 +370,28 @@ class AllFigures:
         yield from self.departments.values()
 
 
-def compute(kb: KnowledgeBase) -> AllFigures:
-    """Figures of every scope in one pass over the entries."""
+def compute(kb: KnowledgeBase, facts: Sequence[EntryFacts] | None = None) -> AllFigures:
+    """Figures of every scope in one pass over the entries (or over their `facts`, if known)."""
     reg = kb.registry
     dept_names = departments(kb)
-    dept_of = {pid: slug(p.department) for pid, p in reg.people.items() if p.department}
-    linked = lesson_linked_ids(kb)
+    today = kb.today
+    if facts is None:
+        dept_of, linked = department_of(kb), lesson_linked_ids(kb)
+        facts = [entry_facts(e, dept_of, linked, today) for e in kb.entries]
     site = _Acc()
     products: dict[str, _Acc] = {key: _Acc() for key in reg.products}
     depts: dict[str, _Acc] = {key: _Acc() for key in dept_names}
-    today = kb.today
-    for e in kb.entries:
+    for f in facts:
         accs = [site]
-        accs += [products.setdefault(p, _Acc()) for p in dict.fromkeys(entry_products(e))]
-        accs += [depts[d] for d in sorted(entry_departments(e, dept_of))]
-        if e.kind == "defect":
-            is_linked = e.id in linked
-            facts = defect_facts(e)
+        accs += [products.setdefault(p, _Acc()) for p in f.products]
+        accs += [depts[d] for d in f.departments]
+        if f.defect is not None:
             for acc in accs:
-                acc.add_defect(facts, is_linked)
+                acc.add_defect(f.defect, f.linked)
         else:
+            assert f.lesson is not None
             for acc in accs:
-                acc.add_lesson(e, today)
+                acc.add_lesson(f.lesson)
     return AllFigures(
         site=site.result(Scope("all", "", ""), today),
         products={k: a.result(Scope("product", k, reg.products[k].name if k in reg.products else k), today)

@@ -13,7 +13,7 @@ from defectkb.analytics import PersonStats, Summary, people_stats, summary
 from defectkb.i18n import Labels
 from defectkb.insights.digests import Digest
 from defectkb.insights.digests import build as build_digests
-from defectkb.insights.figures import AllFigures, compute
+from defectkb.insights.figures import AllFigures, compute, department_of, entry_facts, lesson_linked_ids
 from defectkb.insights.reading import ReadingList, reading_lists
 from defectkb.knowledgebase import Entry, KnowledgeBase
 from defectkb.site.memo import Store, store_for
@@ -82,7 +82,31 @@ class SiteContext:
 
     @cached_property
     def figures(self) -> AllFigures:
-        return compute(self.kb)
+        if self.memo is None:
+            return compute(self.kb)
+        return self._kept_figures()
+
+    def _kept_figures(self) -> AllFigures:
+        """The previous build's figures when every entry's facts are as they were (an edited title
+        or body changes none); else figures from the facts, worked out again only for changed entries."""
+        assert self.memo is not None
+        kb, today = self.kb, self.kb.today
+        dept_of, linked = department_of(kb), lesson_linked_ids(kb)  # linked: lessons link defects
+        versions = self.versions_of(kb.entries)
+        last = self.memo.pages.get("figures")
+        if last is not None and last[0] == self.context_version and last[1] == linked and len(last[2]) == len(versions):
+            facts, same = list(last[3]), True
+            for i, (before, now) in enumerate(zip(last[2], versions, strict=True)):
+                if before != now:
+                    fact = entry_facts(kb.entries[i], dept_of, linked, today)
+                    same = same and fact == facts[i]
+                    facts[i] = fact
+            result = last[4] if same else compute(kb, facts)
+        else:
+            facts = [entry_facts(e, dept_of, linked, today) for e in kb.entries]
+            result = compute(kb, facts)
+        self.memo.pages["figures"] = (self.context_version, linked, versions, facts, result)
+        return result
 
     @cached_property
     def digests(self) -> dict[str, list[Digest]]:
