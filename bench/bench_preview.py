@@ -123,8 +123,14 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--modes", nargs="+", choices=["dirty", "full"], default=["dirty", "full"])
+    parser.add_argument("--no-search", action="store_true",
+                        help="serve without the Pagefind index (it is rebuilt in the background after every save)")
     args = parser.parse_args()
     kb_dir = ensure_kb(args.entries)
+    if args.no_search:
+        config = kb_dir / "mkdocs.yml"
+        text = config.read_text(encoding="utf-8")
+        config.write_text(text.replace("  - defectkb ", "  - defectkb:\n      search: none\n   ", 1), encoding="utf-8")
     rows = []
     for full in [m == "full" for m in args.modes]:
         got = measure(kb_dir, full, args.rounds)
@@ -134,7 +140,8 @@ def main() -> None:
         worst = {k: max(r[k] for r in got) for k in got[0] if k != "load"}
         best = {k: min(r[k] for r in got) for k in got[0] if k != "load"}
         rows.append((("kb serve --full" if full else "kb serve (dirty, default)"), best, worst))
-    print(f"\nPreview latency at {args.entries} entries (seconds from save to the new title on screen)")
+    search = ", no search index" if args.no_search else ""
+    print(f"\nPreview latency at {args.entries} entries{search} (seconds from save to the new title on screen)")
     print("| server | entry page | defects index | PM page | worst of all |")
     print("|---|---|---|---|---|")
     for name, best, worst in rows:
