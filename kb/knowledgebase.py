@@ -178,11 +178,13 @@ def _load(root: Path, config: Config | None, display_base: Path | None, rules: l
     progress.finish(f"loaded {len(kb.entries):,} entries{cached}")
 
     progress.start("checking", len(chosen), "rules")
+    kept = disk is not None or cache is not None  # somewhere to keep per-entry findings
     for rule in chosen:
         try:
-            if any(rule is r for r in PER_ENTRY_RULES):
+            early_content = rule is check_content and early is not None  # its findings are in the records
+            if any(rule is r for r in PER_ENTRY_RULES) and (kept or early_content):
                 kb.diagnostics.extend(_per_entry(rule, kb, reader))
-                if early is not None:
+                if early_content:
                     kb.diagnostics.extend(early.other)
             elif rule is check_duplicates and disk is not None:
                 kb.diagnostics.extend(check_duplicates(kb, disk))  # its findings kept under their inputs

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,9 @@ def trusted_status(st: os.stat_result | None) -> tuple[int, int, int, int, int] 
 
 _FIELDS_SETS: dict[frozenset[str], set[str]] = {}
 _TABLES: dict[Any, dict[str, Any]] = {}  # per-entry findings tables without findings, by content
+_INDEXES: dict[Any, dict[str, int]] = {}  # section indexes (never changed once made), by content
+_SHORT = 64
+_intern = sys.intern
 
 
 def share_fields_sets(model: BaseModel) -> None:
@@ -199,8 +203,13 @@ class FileReader:
                     names = self._sections[kind] = section_table(self.config.kind(kind).sections)
                 position = {id(h): i for i, h in enumerate(src.headings)}
                 index = {key: position[id(h)] for key, h in match_sections(src.headings, names).items()}
+                index = _INDEXES.setdefault(tuple(index.items()), index)  # most entries match alike
             schema = (model, index, found)
-        flat = tuple(part for h in src.headings for part in (h.level, h.text, h.line, h.has_content))
+        # Heading texts repeat across entries (the configured sections): shared, they are pickled
+        # once per shard.
+        flat = tuple(part for h in src.headings
+                     for part in (h.level, _intern(h.text) if len(h.text) <= _SHORT else h.text, h.line,
+                                  h.has_content))
         parse = (src.spans, src.body_line, flat, src.within_limits, src.meta, pack(src.diagnostics))
         memo = src.located.memo if src.located is not None else None
         if memo is not None:
