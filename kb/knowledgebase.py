@@ -29,7 +29,6 @@ from defectkb.rules import RULES, check_consistency, check_content, check_duplic
 __all__ = ["Entry", "KnowledgeBase", "LoadOptions", "Rule", "load", "load_options", "load_paths", "resolve"]
 
 
-
 @dataclass(frozen=True, slots=True)
 class LoadOptions:
     """How `load` runs when its caller does not say: set by the command line for one command
