@@ -167,6 +167,7 @@ def _load(root: Path, config: Config | None, display_base: Path | None, rules: l
         src, record = reader.read(path, display, kind)
         kb.sources.append(src)
         entry = _check_schema(kb, src, kind, path, reader, record)
+        reader.release(path)
         kb.diagnostics.extend(src.diagnostics)
         if early is not None:
             early.add(src, entry)

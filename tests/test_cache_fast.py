@@ -184,3 +184,29 @@ def test_a_damaged_result_is_never_believed(kb: Path, tmp_path: Path, damage: st
         results.write_bytes(_MAGIC + digest(payload) + payload)
     assert findings(validate(kb, cache)) == plain
     assert findings(validate(kb, cache)) == plain
+
+
+def test_a_shard_written_after_its_records_were_let_go_is_whole(kb: Path, tmp_path: Path,
+                                                                no_racy_window: None) -> None:
+    """`kb validate` lets go of records' parse results once their entries are made; when a shard
+    must be written anyway (one of its files changed), the others are restored from the shard on
+    disk, and the next run trusts them all again."""
+    from defectkb.cache.store import ValidationCache
+
+    cache = tmp_path / CACHE_DIR
+    validate(kb, cache)
+    rels = sorted(p.relative_to(kb).as_posix() for p in kb.rglob("*.md") if p.parent.name in ("defects", "lessons"))
+    by_shard: dict[int, list[str]] = {}
+    for rel in rels:
+        by_shard.setdefault(ValidationCache.shard_of(rel), []).append(rel)
+    shared = next(group for group in by_shard.values() if len(group) > 1)
+    path = kb / shared[0]
+    path.write_text(path.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    edited = validate(kb, cache)
+    plain = findings(validate(kb, None, keep_bodies=True))
+    assert findings(edited) == plain
+    again = validate(kb, cache)
+    assert unread(again) == with_meta(again) and findings(again) == plain
+    # A site build (bodies kept) reads those records whole.
+    built = validate(kb, cache, keep_bodies=True)
+    assert findings(built) == plain and all(s.body for s in built.sources if s.meta is not None)

@@ -115,6 +115,7 @@ class FileReader:
         self._sections: dict[str, dict[str, set[str]]] = {}
         self._prefix = str(root).rstrip(os.sep) + os.sep  # paths are under root: slicing beats relative_to
         self.unread = 0  # files whose record was trusted on their status alone
+        self._fresh: set[str] = set()  # records made by this run: not on disk yet, never slimmed
 
     def read(self, path: Path, display: str, folder_kind: str) -> tuple[SourceFile, Record]:
         """The file's record (loader diagnostics only) and its cached or fresh results."""
@@ -154,6 +155,7 @@ class FileReader:
                     src.located.lazy = (_FrontMatter(path, content, src.spans), *lazy[1:])
                 if self.disk is not None:
                     self.disk.put(rel, record)
+                    self._fresh.add(rel)
                     if src.located is not None:
                         self._located.append((rel, record, src.located))
         else:
@@ -237,6 +239,17 @@ class FileReader:
                     self._located.append((rel, record, src.located))
         src.diagnostics = unpack(src.display, diags)
         return src
+
+    def release(self, path: Path) -> None:
+        """The entry of `path` is made: without bodies (`kb validate`), its cached record's parse and
+        schema results are let go (see `ValidationCache.slim`). Records of this run's parses stay
+        whole (they are written at the end), as do those a preview keeps between runs."""
+        found = self.records.get(path)
+        if self.keep_bodies or self.memory is not None or self.disk is None or found is None:
+            return
+        record = found[1]
+        if record[0] and record is self.disk.peek(found[0]) and found[0] not in self._fresh:
+            self.disk.slim(record)
 
     def rel_path(self, path: Path) -> str:
         found = self.records.get(path)

@@ -205,13 +205,37 @@ class ValidationCache:
         try:
             self._prepare()
             for n in sorted(self._dirty):
-                self._write(self.folder / f"{n:02x}.bin", self._shards.get(n, {}))
+                self._write(self.folder / f"{n:02x}.bin", self._restored(n))
             if self._results_dirty and self._results is not None:
                 self._write(self.folder / RESULTS, self._results)
         except OSError:
             self.enabled = False  # not writable: this run simply did not cache
         self._dirty.clear()
         self._results_dirty = False
+
+    @staticmethod
+    def slim(record: Any) -> None:
+        """Let go of a record's parse and schema results once its entry is made (the entry holds
+        what it needs): `kb validate` then does not hold them for every file until the end. If the
+        record's shard must be written after all, `save` takes them from the shard on disk."""
+        record[2] = record[3] = None
+
+    def _restored(self, n: int) -> dict[str, Any]:
+        """Shard `n` with slimmed records made whole again from the shard as written: only from a
+        record of the same bytes and folder kind; a record that cannot be restored is left out
+        (its file is parsed again next time)."""
+        shard = self._shards.get(n, {})
+        slimmed = [rel for rel, record in shard.items() if record[2] is None]
+        if not slimmed:
+            return shard
+        written = self._read(self.folder / f"{n:02x}.bin")
+        for rel in slimmed:
+            record, old = shard[rel], written.get(rel)
+            if old is not None and old[2] is not None and old[0] == record[0] and old[1] == record[1]:
+                record[2], record[3] = old[2], old[3]
+            else:
+                del shard[rel]
+        return shard
 
     def _prepare(self) -> None:
         new = not self.directory.is_dir()
