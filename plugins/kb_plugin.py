@@ -263,7 +263,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         # (about a fifth) until its page is written (on_page_context).
         if self.spill is not None:
             self.spill.put(HTML_KEY + page.file.src_uri, content)
-            page.markdown = None  # MkDocs keeps every page's source to the end; it is rendered
+            page.markdown = ""  # kept by MkDocs to the end, but rendered; None would lose the title
         else:
             self.packed[page.file.src_uri] = zlib.compress(content.encode("utf-8"), 1)
         return ""
