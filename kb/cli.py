@@ -212,12 +212,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return EXIT_OK
 
 
+def _load_here() -> list:
+    """The knowledge base here, through the validation cache as `kb validate` reads it (docs/cache.md)."""
+    from defectkb.knowledgebase import LoadOptions, load_options
+    from defectkb.progress import TerminalProgress
+
+    with load_options(LoadOptions(disk_cache=True, progress=TerminalProgress(sys.stderr))):
+        bases, problems = load_paths([default_target()])
+    if problems or not bases:
+        raise UsageError("cannot load the knowledge base; run `kb validate`")
+    return bases
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     from defectkb.insights.report import Filters, StatsError, print_text, stats
 
-    bases, problems = load_paths([default_target()])
-    if problems or not bases:
-        raise UsageError("cannot load the knowledge base; run `kb validate`")
+    bases = _load_here()
     try:
         data = stats(bases[0], Filters(pm=args.pm, product=args.product, department=args.department,
                                        period=args.period))
@@ -256,9 +266,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from defectkb.ingest.export import export
 
-    bases, problems = load_paths([default_target()])
-    if problems or not bases:
-        raise UsageError("cannot load the knowledge base; run `kb validate`")
+    bases = _load_here()
     from defectkb.visibility import AudienceError, audience, view_for
 
     try:
