@@ -23,14 +23,13 @@ class Entry:
     source: SourceFile
     sections: dict[str, Heading]
     rel_path: str  # path inside the content folder, with forward slashes
+    # Copied from the (frozen) model: read millions of times per build, a field beats a property.
+    id: str = field(init=False)
+    kind: str = field(init=False)
 
-    @property
-    def id(self) -> str:
-        return self.model.id
-
-    @property
-    def kind(self) -> str:
-        return self.model.kind
+    def __post_init__(self) -> None:
+        self.id = self.model.id
+        self.kind = self.model.kind
 
     def pos(self, *path: str | int, key: bool = False) -> Position:
         assert self.source.located is not None
