@@ -8,7 +8,6 @@ parse), an escaped title and the metadata card; their HTML is sanitised.
 from __future__ import annotations
 
 import logging
-import threading
 import zlib
 from html import escape
 from pathlib import Path
@@ -37,7 +36,7 @@ from mkdocs.structure.pages import Page
 
 from . import incremental
 from .config import DefectKBConfig
-from .search import build_search_index, release_memory
+from .search import build_search_index, index_in_background, release_memory
 from .spill import Spill
 
 log = logging.getLogger("mkdocs.plugins.defectkb")
@@ -312,9 +311,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         language, pages = self.ctx.language, list(self.search_pages)
         if incremental.serving():
             # In the preview the page must not wait for the search index: index in the background.
-            threading.Thread(target=build_search_index,
-                             args=(Path(config.site_dir), language, pages, self.config.search_shard_pages),
-                             daemon=True).start()
+            index_in_background(Path(config.site_dir), language, pages, self.config.search_shard_pages)
         else:
             # The indexer's memory adds to this process's: drop the knowledge base and the pages'
             # data first (the build is written) and give back what is free.

@@ -38,6 +38,11 @@ MIN_SHARD, MAX_SHARD = 500, 2000
 BUNDLE = "pagefind"
 MANIFEST = "shards.json"  # {"bundles": ["shard-1/", ...]}: the bundles to merge into the first one
 _lock = threading.Lock()  # the preview indexes in a background thread; never two runs at once
+# The preview's queue: at most one run going and one waiting, the newest site's. Saves that come in
+# while a run is going replace the waiting request instead of queueing a run each.
+_queue_lock = threading.Lock()
+_waiting: tuple[Path, str, list[str], int] | None = None
+_worker: threading.Thread | None = None
 
 
 def release_memory() -> None:
@@ -83,6 +88,30 @@ def build_search_index(site_dir: Path, language: str, pages: Sequence[str], shar
             shutil.rmtree(work, ignore_errors=True)
         if len(parts) > 1:
             log.info(f"defectkb: search index in {len(parts)} shards of up to {len(parts[0])} pages")
+
+
+def index_in_background(site_dir: Path, language: str, pages: Sequence[str], shard_pages: int = 0) -> None:
+    """Index the site in a background thread (the preview's reload must not wait for it)."""
+    global _waiting, _worker
+    with _queue_lock:
+        _waiting = (site_dir, language, list(pages), shard_pages)
+        if _worker is None:
+            _worker = threading.Thread(target=_drain, name="defectkb-search", daemon=True)
+            _worker.start()
+
+
+def _drain() -> None:
+    global _waiting, _worker
+    while True:
+        with _queue_lock:
+            job, _waiting = _waiting, None
+            if job is None:
+                _worker = None  # under the lock: a request made from now on starts a new worker
+                return
+        try:
+            build_search_index(*job)
+        except PluginError as exc:  # the preview goes on without a fresh index; say why
+            log.warning(f"defectkb: search index not updated: {exc}")
 
 
 def _stage(site_dir: Path, stage: Path, pages: Sequence[str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from defectkb.mkdocs_plugin.search import MAX_SHARD, MIN_SHARD, build_search_index, shard_size, shards
@@ -51,3 +52,20 @@ def test_each_shard_indexes_only_its_pages(tmp_path: Path):
     assert not (bundle / "stale.txt").exists(), "the new bundle replaced the old one"
     assert [p.name for p in site.iterdir() if p.name.startswith(".")] == [], "no staging folder left behind"
     assert (site / pages[0]).is_file(), "the pages themselves are untouched"
+
+
+def test_preview_indexing_runs_the_newest_request_and_stops(tmp_path: Path):
+    """Saves during a run replace the waiting request: the index that stays is the newest site's."""
+    from defectkb.mkdocs_plugin import search
+
+    site = tmp_path / "site"
+    for n in range(1, 4):
+        _page(site, f"defects/DEF-000{n}/index.html", f"version{n}")
+    for n in range(1, 4):  # three saves in a row, each with one more page
+        search.index_in_background(site, "en", [f"defects/DEF-000{i}/index.html" for i in range(1, n + 1)])
+    deadline = time.monotonic() + 120
+    while search._worker is not None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert search._worker is None and search._waiting is None, "the worker ends when nothing waits"
+    entry = json.loads((site / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
+    assert entry["languages"]["en"]["page_count"] == 3, "the last request's pages are indexed"
