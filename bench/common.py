@@ -58,16 +58,32 @@ class ChildRun:
 PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024 if hasattr(os, "sysconf") else 4
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
 def _descendants(pid: int) -> list[int]:
-    """pid and every process below it, from /proc/<pid>/task/<tid>/children (Linux)."""
-    found, todo = [], [pid]
+    """pid and every process below it, from /proc/<pid>/task/<tid>/children (Linux).
+
+    A child that is still its parent's fork (same command line: it has not exec'd yet, as when
+    the build starts the search indexer) is left out: its resident pages are the parent's,
+    shared copy-on-write, and /proc would count them twice for the moment it lasts.
+    """
+    found, todo = [], [(pid, None)]
     while todo:
-        p = todo.pop()
+        p, parent_cmd = todo.pop()
+        cmd = _cmdline(p)
+        if parent_cmd is not None and cmd == parent_cmd:
+            continue
         found.append(p)
         try:
             for task in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{task}/children", encoding="ascii") as f:
-                    todo.extend(int(c) for c in f.read().split())
+                    todo.extend((int(c), cmd) for c in f.read().split())
         except OSError:  # the process ended meanwhile
             continue
     return found
