@@ -17,6 +17,7 @@ from defectkb.cache import CACHE_DIR
 from defectkb.cache.reader import trusted_status
 from defectkb.config import Config
 from defectkb.knowledgebase import KnowledgeBase, load
+from test_cache import Summaries  # keeps the stage summaries; the first says how many files were not read
 
 DUPLICATE = "defects/DEF-0950-emoji-title-again.md"
 
@@ -40,22 +41,6 @@ def kb(tmp_path: Path) -> Path:
 def no_racy_window(monkeypatch: pytest.MonkeyPatch) -> None:
     """Files written a moment ago count as settled: the tests need not wait three seconds."""
     monkeypatch.setattr("defectkb.cache.reader.RACY_NS", 0)
-
-
-class Summaries:
-    """Keeps the stage summaries: the first says how many files were not read."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def start(self, doing: str, total: int, unit: str = "files") -> None:
-        pass
-
-    def advance(self, n: int = 1) -> None:
-        pass
-
-    def finish(self, summary: str) -> None:
-        self.lines.append(summary)
 
 
 _last = Summaries()
