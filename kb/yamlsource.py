@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from defectkb.diagnostics import Position
@@ -145,56 +145,90 @@ def parse(
     """
     if not _UNUSUAL.search(text):
         try:
-            data = yaml.load(text, Loader=_FastLoader)
-        except (yaml.YAMLError, _Duplicate, TypeError, ValueError, OverflowError):
+            data = _fast_load(text, _Budget(max_nodes - 1, max_depth))  # the root is one node
+        except (yaml.YAMLError, _Unusual, TypeError, ValueError, OverflowError, RecursionError):
             pass  # the careful path reports it
         else:
-            if not isinstance(data, dict | list) or _small_and_shallow(data, max_nodes, max_depth):
-                return Located(data=data, start=Position(line_offset + 1, 1),
-                               lazy=(text, line_offset, max_nodes, max_depth))
+            return Located(data=data, start=Position(line_offset + 1, 1),
+                           lazy=(text, line_offset, max_nodes, max_depth))
     return _parse_located(text, line_offset, max_nodes, max_depth)
 
 
-class _Duplicate(Exception):
-    pass
+class _Unusual(Exception):
+    """Something the fast path leaves to the careful one, which reports it at its line."""
 
 
 class _FastLoader(SafeLoader):  # type: ignore[misc, valid-type]
-    """libyaml + SafeConstructor, minus what the careful path rejects or reports."""
+    """libyaml's composer with the safe resolver, answering repeated plain scalars from a memo."""
 
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        seen = set()
-        for key_node, _ in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _SCALAR_TAGS:
-                raise _Duplicate  # complex or tagged keys: let the careful path explain
-            if key_node.value in seen:
-                raise _Duplicate
-            seen.add(key_node.value)
-        return super().construct_mapping(node, deep=deep)
+    _memo: ClassVar[dict[str, str]] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        # A plain scalar's tag depends on its text alone, and front matter repeats the same keys
+        # and values (statuses, severities, products) in every file.
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = self._memo.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(self._memo) < _MEMO_SIZE:
+                    self._memo[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
+    if not SafeLoader.yaml_path_resolvers:  # none are registered for the safe loader: skip the walk
+        def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+            return None
+
+        def ascend_resolver(self) -> None:
+            return None
 
 
-for _tag in ("set", "omap", "pairs"):
-    _FastLoader.add_constructor(_Y + _tag, None)  # None = undefined: raises, careful path reports
+_MEMO_SIZE = 4096
+_STR, _MAP, _SEQ = _Y + "str", _Y + "map", _Y + "seq"
 
 # Anchors/aliases, merge keys and explicit tags go the careful way.
 _UNUSUAL = re.compile(r"(?:^|[\s\[{,:-])[&*!][^\s]|<<")
 
 
-def _small_and_shallow(data: Any, max_nodes: int, max_depth: int) -> bool:
-    """Within the node and depth budgets? Only containers are visited: front matter is mostly
-    scalars, so this is cheap."""
-    nodes = 1
-    stack = [(data, 0)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > max_depth:
-            return False
-        children = value.values() if isinstance(value, dict) else value
-        nodes += len(children) * (2 if isinstance(value, dict) else 1)
-        if nodes > max_nodes:
-            return False
-        stack.extend((v, depth + 1) for v in children if isinstance(v, dict | list))
-    return True
+def _fast_load(text: str, budget: _Budget) -> Any:
+    """The values of one YAML document, as PyYAML's safe loader makes them, built straight from
+    libyaml's nodes: PyYAML's constructor keeps a table of every node it built and goes through
+    generators for each mapping, which costs more than parsing. Duplicate or non-scalar keys,
+    other tags and documents over the budget raise _Unusual."""
+    loader = _FastLoader(text)
+    try:
+        node = loader.get_single_node()
+    finally:
+        loader.dispose()
+    return None if node is None else _fast_build(node, budget, 0)
+
+
+def _fast_build(node: Any, budget: _Budget, depth: int) -> Any:
+    # Counted as the careful path counts: every key, value and item is a node.
+    tag = node.tag
+    if tag == _STR:
+        return node.value
+    if tag == _MAP:
+        budget.nodes += 2 * len(node.value)
+        if depth > budget.max_depth or budget.nodes > budget.max_nodes:
+            raise _Unusual
+        out = {}
+        for key_node, value_node in node.value:
+            if key_node.tag not in _SCALAR_TAGS or type(key_node) is not yaml.ScalarNode:
+                raise _Unusual  # complex or tagged keys
+            key = _fast_build(key_node, budget, depth + 1)
+            if key in out:
+                raise _Unusual  # a duplicate key
+            out[key] = _fast_build(value_node, budget, depth + 1)
+        return out
+    if tag == _SEQ:
+        budget.nodes += len(node.value)
+        if depth > budget.max_depth or budget.nodes > budget.max_nodes:
+            raise _Unusual
+        return [_fast_build(item, budget, depth + 1) for item in node.value]
+    if tag not in _SCALAR_TAGS or type(node) is not yaml.ScalarNode:
+        raise _Unusual  # sets, ordered maps, pairs and custom tags
+    return _scalars.yaml_constructors[tag](_scalars, node)
 
 
 def _parse_located(text: str, line_offset: int, max_nodes: int, max_depth: int) -> Located:

@@ -8,6 +8,7 @@ loaded only when a title actually contains Chinese.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import math
 import re
@@ -30,6 +31,8 @@ _STOPWORDS = frozenset({
     "on", "or", "the", "to", "when", "with", "without", "not", "no", "after", "before", "while",
 })
 
+COMMON = 1000  # a gram in more entries than this is looked up only when the query has nothing rarer
+FALLBACK_POSTINGS = 8000  # postings a query of common grams only may look up (at least its three rarest)
 CANDIDATES = 60  # entries scored with rapidfuzz per query, whatever the size of the knowledge base
 SHOWN_FROM = 45.0  # a listed entry scores at least this (0-100)
 
@@ -99,6 +102,23 @@ def _title_score(a: str, b: str) -> float:
     return (fuzz.token_set_ratio(wa, wb) + fuzz.token_sort_ratio(wa, wb)) / 2
 
 
+def _title_key(title: str) -> str:
+    return " ".join(normalise(title).split())
+
+
+def _rarest(grams_: list[str], df: dict[str, int]) -> list[str]:
+    """A query of common grams only: its three rarest, and more while their postings stay within
+    a budget (the more grams a candidate shares, the surer its rank), in a fixed order."""
+    out: list[str] = []
+    spent = 0
+    for g in sorted(grams_, key=lambda g: (df[g], g)):
+        if len(out) >= 3 and spent + df[g] > FALLBACK_POSTINGS:
+            break
+        out.append(g)
+        spent += df[g]
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Doc:
     """What the search needs of an entry."""
@@ -128,10 +148,13 @@ class SimilarityIndex:
     docs: list[Doc] = field(default_factory=list)
     title_postings: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     body_postings: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    same_title: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
 
     def add(self, doc: Doc, body: str = "") -> None:
         i = len(self.docs)
         self.docs.append(doc)
+        if self.vocabulary is None:
+            self.same_title[_title_key(doc.title)].append(i)
         vocabulary = self.vocabulary
         in_title = grams(doc.title) if vocabulary is None else grams_among(doc.title, vocabulary)
         for g in in_title:
@@ -151,25 +174,27 @@ class SimilarityIndex:
         when the query has nothing rarer."""
         if not self.docs or not query:
             return {}, 0.0
-        common = max(50, len(self.docs) // 10)
+        # Capped, so that a query's work stops growing with the knowledge base: past some
+        # thousands of entries, a gram in a thousand of them says as little as one in a tenth.
+        common = min(max(50, len(self.docs) // 10), COMMON)
         df = {g: len(self.title_postings.get(g, ())) + (len(self.body_postings.get(g, ())) if with_body else 0)
               for g in query}
-        usable = [g for g in query if 0 < df[g] <= common] or sorted((g for g in query if df[g]), key=df.get)[:3]
+        usable = [g for g in query if 0 < df[g] <= common] or _rarest([g for g in query if df[g]], df)
         acc: dict[int, float] = defaultdict(float)
         total = 0.0
         for g in usable:
             weight = self._idf(df[g])
             total += weight
-            seen = set()
-            for i in self.title_postings.get(g, ()):
+            in_title = self.title_postings.get(g, ())
+            for i in in_title:
                 acc[i] += weight
-                seen.add(i)
             if with_body:
+                seen = set(in_title)
                 for i in self.body_postings.get(g, ()):
                     if i not in seen:
                         acc[i] += weight * 0.5
-        best = sorted(acc, key=lambda i: (-acc[i], i))[:limit]
-        return {i: acc[i] for i in best}, total
+        best = heapq.nsmallest(limit, acc.items(), key=lambda item: (-item[1], item[0]))
+        return dict(best), total
 
     def similar(self, title: str, *, products: Iterable[str] = (), tags: Iterable[str] = (), body: str = "",
                 limit: int = 5, exclude: str | None = None, shown_from: float = SHOWN_FROM) -> list[Match]:
@@ -194,7 +219,11 @@ class SimilarityIndex:
     def near_titles(self, title: str, *, threshold: float = 90.0, exclude: str | None = None) -> list[Match]:
         """Entries whose title nearly equals `title` (title_ratio >= threshold)."""
         out = []
-        for i in self._candidates(grams(title), False, CANDIDATES)[0]:
+        # The same title (up to case, width and spacing) first: among entries made of common
+        # words only, the candidates sharing the most grams can be too many to all be scored.
+        same = self.same_title.get(_title_key(title), [])
+        candidates = dict.fromkeys(same[:CANDIDATES]) | self._candidates(grams(title), False, CANDIDATES)[0]
+        for i in candidates:
             doc = self.docs[i]
             if doc.id == exclude or doc.title == "":
                 continue

@@ -180,14 +180,41 @@ def scan_text(text: str, known_emails: Iterable[str] = (), allow: Iterable[str] 
 
     `allow` holds regular expressions (kb.yml `secrets.allow`) matched against the found text.
     """
+    hits = find(text, known_emails)
+    if not hits:
+        return
+    allowed = [re.compile(a) for a in allow]
+    seen: set[tuple[int, int]] = set()
+    lines: list[str] | None = None
+    for hit in sorted(hits, key=lambda h: (h.line, h.column)):
+        if (hit.line, hit.column) in seen or any(a.search(hit.text) for a in allowed):
+            continue
+        if lines is None:
+            lines = text.split("\n")
+        if _suppressed(lines, hit.line):
+            continue
+        seen.add((hit.line, hit.column))
+        yield hit
+
+
+def any_in(texts: list[str]) -> bool:
+    """Whether any of `texts` may hold something scan_text reports: one scan of them joined by line
+    ends instead of one per text (a front matter has dozens of short values). Every pattern matches
+    within a line and a line end is neither a word character nor one the patterns look around for,
+    so what matches in one text alone also matches in the joined text. A match across two texts
+    makes this say yes, and the caller then scans each text alone: never a miss, at most a re-scan."""
+    return bool(texts) and bool(find("\n".join(texts)))
+
+
+def find(text: str, known_emails: Iterable[str] = ()) -> list[Hit]:
+    """Everything the patterns find in `text`, before allowlists and suppression comments."""
+    hits: list[Hit] = []
     if len(text) < _TINY and not _TINY_NEEDS.search(text):
-        return
+        return hits
     if len(text) < _SHORT and (combined := _combined()) is not None and not combined.search(text):
-        return
+        return hits
     lower = text.lower()
     known: set[str] | None = None
-    lines: list[str] | None = None
-    hits: list[Hit] = []
     for kind, plugin, pattern, needs, folded, first in _gates():
         if needs:
             hay = lower if folded else text
@@ -217,19 +244,7 @@ def scan_text(text: str, known_emails: Iterable[str] = (), allow: Iterable[str] 
     for m in CN_ID.finditer(text) if _ID_GATE.search(text) else ():
         if _id_checksum_ok(m.group(0)):
             hits.append(Hit(*_line_col(text, m.start()), "ID-card number", m.group(0), True))
-    if not hits:
-        return
-    allowed = [re.compile(a) for a in allow]
-    seen: set[tuple[int, int]] = set()
-    for hit in sorted(hits, key=lambda h: (h.line, h.column)):
-        if (hit.line, hit.column) in seen or any(a.search(hit.text) for a in allowed):
-            continue
-        if lines is None:
-            lines = text.split("\n")
-        if _suppressed(lines, hit.line):
-            continue
-        seen.add((hit.line, hit.column))
-        yield hit
+    return hits
 
 
 def redact(text: str) -> str:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from defectkb.diagnostics import Diagnostic, Position, Severity
 from defectkb.policy.html import judge_tag, judge_url
 from defectkb.policy.scan import scan
-from defectkb.policy.secrets import redact, scan_text
+from defectkb.policy.secrets import any_in, redact, scan_text
 
 if TYPE_CHECKING:
     from defectkb.entries import Entry, KnowledgeBase
@@ -87,9 +87,26 @@ def _secrets(entry: Entry, emails: list[str], allow: list[str]) -> Iterator[Diag
     src = entry.source
     for hit in scan_text(src.body, emails, allow):
         yield _secret_diag(entry, Position(hit.line + src.body_line - 1, hit.column), hit.kind, hit.text, hit.personal)
+    if not any_in(_values(src.meta)):
+        return
     for path, value in _strings(src.meta or {}, ()):
         for hit in scan_text(value, emails, allow):
             yield _secret_diag(entry, entry.pos(*path), hit.kind, hit.text, hit.personal)
+
+
+def _values(meta: Any) -> list[str]:
+    """Every string in the front matter, without where it is (see _strings, for the few with a hit)."""
+    out: list[str] = []
+    stack = [meta]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return out
 
 
 def _strings(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
