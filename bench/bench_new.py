@@ -16,15 +16,13 @@ The query is a generated entry's Chinese title with one word changed, so it has 
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from bench_validate import bare_parse, entry_files
-from common import REPO, fmt_s, kb_command, markdown_table, prepare_kb, run_child
+from common import REPO, fmt_s, kb_command, markdown_table, prepare_kb, run_child, timed
 from defectkb.authoring.catalog import read_catalog
 from defectkb.authoring.similar import grams, has_cjk, words
 from defectkb.config import Config
@@ -33,13 +31,6 @@ BARE_CHILD = (
     "import sys; sys.path.insert(0, {bench!r}); from bench_validate import bare_parse, entry_files; "
     "from pathlib import Path; print(bare_parse(entry_files(Path('content'))))"
 )
-
-
-def timed(fn: Any, *args: Any) -> tuple[float, Any]:
-    gc.collect()
-    t0 = time.perf_counter()
-    result = fn(*args)
-    return time.perf_counter() - t0, result
 
 
 def query_title(content: Path) -> tuple[str, str]:
@@ -66,9 +57,9 @@ def measure(entries: int, repeat: int) -> dict[str, Any]:
     new: list[float] = []
     found: list[str] = []
     for i in range(repeat):
-        t, parsed = timed(bare_parse, files)
+        (t, _), parsed = timed(bare_parse, files)
         base.append(t)
-        t, (ids, found) = timed(kb_new_inprocess, content, title)
+        (t, _), (ids, found) = timed(kb_new_inprocess, content, title)
         new.append(t)
         if parsed != len(files) or ids < len(files):
             raise SystemExit(f"error: parsed {parsed}, catalogued {ids} ids of {len(files)} files")

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import gc
 import inspect
 import io
 import json
@@ -27,12 +26,11 @@ import pstats
 import re
 import shutil
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import yaml
-from common import REPO, fmt_bytes, fmt_s, kb_command, markdown_table, prepare_kb, run_child
+from common import REPO, fmt_bytes, fmt_s, kb_command, markdown_table, prepare_kb, run_child, timed
 from defectkb.config import Config
 from defectkb.knowledgebase import load
 
@@ -82,14 +80,6 @@ def cached_runs(content: Path, files: list[Path], cache: Path, round_: int) -> d
     if errors:
         raise SystemExit(f"error: the edited entry {edited} does not validate")
     return out
-
-
-def timed(fn: Any, *args: Any) -> tuple[tuple[float, float], Any]:
-    """(wall time, CPU time) of one call, and its result."""
-    gc.collect()  # do not bill one side for the other's garbage
-    t0, c0 = time.perf_counter(), time.process_time()
-    result = fn(*args)
-    return (time.perf_counter() - t0, time.process_time() - c0), result
 
 
 def profile_load(content: Path, top: int) -> str:
