@@ -85,6 +85,35 @@ def mkdocs_build(config: Path, site: Path, *extra: str, cwd: Path = ROOT) -> sub
                            *extra], cwd=cwd, capture_output=True, text=True, env=env, timeout=600)
 
 
+def start_build(config: Path, site: Path, seed: str, tz: str) -> subprocess.Popen[str]:
+    """`mkdocs build` in the background with its own hash seed and time zone."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": seed, "TZ": tz}
+    return subprocess.Popen([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(site)],
+                            cwd=config.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+# Hash seeds (set and dict order) and time zones 26 hours apart (UTC+14, UTC-12: "now" and "today" differ).
+RUNS = (("1", "Pacific/Kiritimati"), ("2", "Etc/GMT+12"))
+# Below the host's root, so absolute links must keep the path.
+SITE_URL = "https://kb.example.org/team/"
+
+
+@pytest.fixture(scope="session")
+def two_builds_with_site_url(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The sample built twice, at once, in two processes that differ as RUNS says; with a site_url, so with
+    Atom feeds, and with everything else the project's mkdocs.yml builds (search index too).
+    Read-only: tests that compare the two builds or inspect the feeds share them."""
+    folder = tmp_path_factory.mktemp("site-url")
+    config = folder / "mkdocs.yml"
+    config.write_text(f"site_url: {SITE_URL}\n" + (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+                      .replace("docs_dir: content", f"docs_dir: {CONTENT}"), encoding="utf-8")
+    sites = [folder / f"site{seed}" for seed, _ in RUNS]
+    builds = [start_build(config, site, seed, tz) for site, (seed, tz) in zip(sites, RUNS, strict=True)]
+    for build in builds:
+        _, stderr = build.communicate(timeout=900)
+        assert build.returncode == 0, stderr[-3000:]
+    return sites[0], sites[1]
+
 
 def snapshot(folder: Path) -> dict[str, float]:
     return {str(p.relative_to(folder)): p.stat().st_mtime for p in folder.rglob("*")}

@@ -1,4 +1,5 @@
-"""Atom feeds and build determinism: two real builds of the sample with a `site_url`."""
+"""Atom feeds and build determinism: two real builds of the sample with a `site_url`
+(the session's `two_builds_with_site_url`, in separate processes with different hash seeds and time zones)."""
 
 from __future__ import annotations
 
@@ -7,31 +8,18 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
-import yaml
 from bs4 import BeautifulSoup
-from conftest import CONTENT, ROOT, mkdocs_build
+from conftest import CONTENT, SITE_URL
 from defusedxml import ElementTree
 from test_insights import sample
 
-SITE_URL = "https://kb.example.org/team/"
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
-@pytest.fixture(scope="module")
-def two_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
-    """The sample built twice with a site_url (no Pagefind: not what is under test)."""
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
-    config.update(docs_dir=str(CONTENT), site_url=SITE_URL,
-                  plugins=[{"defectkb": {"search": "none"}}, {"tags": {"export": False}}])
-    folder = tmp_path_factory.mktemp("feeds")
-    path = folder / "mkdocs.yml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    sites = []
-    for name in ("a", "b"):
-        result = mkdocs_build(path, folder / name)
-        assert result.returncode == 0, result.stderr
-        sites.append(folder / name)
-    return sites[0], sites[1], result.stderr
+@pytest.fixture
+def two_builds(two_builds_with_site_url: tuple[Path, Path]) -> tuple[Path, Path]:
+    """The sample built twice with a site_url (shared with test_determinism; read only)."""
+    return two_builds_with_site_url
 
 
 def moment(value: date | datetime) -> datetime:
@@ -55,7 +43,7 @@ def entry_ids(feed: Path) -> list[str]:
 
 
 def test_site_feed_has_every_entry_newest_first_with_absolute_links(two_builds):
-    site, _, _ = two_builds
+    site, _ = two_builds
     everything = sample("defect") + sample("lesson")
     feed = site / "feeds" / "all.xml"
     root = ElementTree.fromstring(feed.read_bytes())
@@ -71,7 +59,7 @@ def test_site_feed_has_every_entry_newest_first_with_absolute_links(two_builds):
 
 
 def test_product_and_pm_feeds_hold_their_entries(two_builds):
-    site, _, _ = two_builds
+    site, _ = two_builds
     everything = sample("defect") + sample("lesson")
     billing = {m["id"] for m in everything if (m.get("product") == "billing" or "billing" in (m.get("products") or []))}
     assert set(entry_ids(site / "feeds" / "products" / "billing.xml")) == billing
@@ -86,7 +74,7 @@ def test_product_and_pm_feeds_hold_their_entries(two_builds):
     ("people/zhang.wei/index.html", ["feeds/all.xml", "feeds/people/zhang.wei.xml"]),
 ])
 def test_pages_announce_their_feeds(two_builds, page, feeds):
-    site, _, _ = two_builds
+    site, _ = two_builds
     html = BeautifulSoup((site / page).read_text(encoding="utf-8"), "html.parser")
     links = html.select('head link[type="application/atom+xml"]')
     assert [link["href"] for link in links] == [SITE_URL + f for f in feeds]
@@ -101,7 +89,7 @@ def test_without_site_url_there_are_no_feeds(built_site: Path):
 
 
 def test_two_builds_are_byte_identical(two_builds):
-    a, b, _ = two_builds
+    a, b = two_builds
     for folder in ("insights", "digests", "feeds", "api"):
         files = sorted(p.relative_to(a) for p in (a / folder).rglob("*") if p.is_file())
         assert files, folder
