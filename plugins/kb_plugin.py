@@ -8,7 +8,6 @@ parse), an escaped title and the metadata card; their HTML is sanitised.
 from __future__ import annotations
 
 import logging
-import zlib
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -71,10 +70,9 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         self.git_facts_warned = False  # `serve` reuses this object: warn once, not per rebuild
         self.search_pages: list[str] = []  # entry pages' output paths: what the search index holds
         self.progress = LogProgress(log)  # "rendered 2000 of 10151 pages" in long builds
-        # Entry bodies (from loading until rendered) and entry pages' HTML (from rendering until
-        # written) wait on disk in a build; the preview keeps them in memory between rebuilds.
+        # Entry pages' HTML waits on disk from rendering until written, and in a build (not the
+        # preview, which reuses them between rebuilds) the entry bodies from loading until rendered.
         self.spill: Spill | None = None
-        self.packed: dict[str, bytes] = {}
 
     # -- configuration and loading ----------------------------------------------------------
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -110,7 +108,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         if self.view.public:
             log.info(f"defectkb: public build: {len(self.view.hidden_ids)} internal entries left out")
         self.entries = {e.rel_path: e for e in self.kb.entries}
-        self._park_bodies()
+        self._start_spill()
         enabled = self.config.git_facts if self.config.git_facts is not None else kb_config.git_facts
         self.git_facts = self._git_facts(Path(config.docs_dir), kb_config) if enabled else {}
 
@@ -143,16 +141,16 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
                 config.nav.append({t("search"): f"{self.ctx.search_dir}/index.md"})
         return config
 
-    def _park_bodies(self) -> None:
-        """In a build (not the preview, which reuses them), keep only what the site shows in memory:
-        validation is done, and each body is read back once, when its page is rendered."""
+    def _start_spill(self) -> None:
+        """A new spill file for this build's rendered entry pages. In a build (not the preview,
+        which reuses them between rebuilds) the bodies wait there too: validation is done, and
+        each body is read back once, when its page is rendered."""
         if self.spill is not None:
             self.spill.close()
-            self.spill = None
+        self.spill = Spill()
         if self.state is not None or incremental.serving() or self.kb is None:
             return
         self.kb.shed()
-        self.spill = Spill()
         for rel, entry in self.entries.items():
             self.spill.put(rel, entry.source.body)
             entry.source.body = ""
@@ -198,7 +196,6 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         self.ctx.home_is_generated = files.get_file_from_path("index.md") is None
         self.search_pages = [f.dest_uri for f in files if f.src_uri in self.entries]
         self.generated = {}
-        self.packed = {}
         for page in generate(self.ctx):
             if files.get_file_from_path(page.src) is not None:
                 continue  # a hand-written page of the same path wins
@@ -260,11 +257,10 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         # MkDocs renders every page's Markdown before it writes the first one, so all entry
         # pages' HTML would be held at once (gigabytes at 100,000 entries); it waits compressed
         # (about a fifth) until its page is written (on_page_context).
-        if self.spill is not None:
-            self.spill.put(HTML_KEY + page.file.src_uri, content)
-            page.markdown = ""  # kept by MkDocs to the end, but rendered; None would lose the title
-        else:
-            self.packed[page.file.src_uri] = zlib.compress(content.encode("utf-8"), 1)
+        if self.spill is None:
+            return content
+        self.spill.put(HTML_KEY + page.file.src_uri, content)
+        page.markdown = ""  # kept by MkDocs to the end, but rendered; None would lose the title
         return ""
 
     def on_page_context(self, context: Any, page: Page, config: MkDocsConfig, nav: Any) -> Any:
@@ -272,10 +268,6 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
             parked = self.spill.pop(HTML_KEY + page.file.src_uri)
             if parked is not None:
                 page.content = parked
-            return context
-        packed = self.packed.pop(page.file.src_uri, None)
-        if packed is not None:
-            page.content = zlib.decompress(packed).decode("utf-8")
         return context
 
     @event_priority(110)  # before the tags plugin fills its listings (priority 100)
@@ -321,6 +313,6 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
 
     def _forget(self) -> None:
         self.kb = self.ctx = None
-        self.entries, self.generated, self.packed, self.git_facts = {}, {}, {}, {}
+        self.entries, self.generated, self.git_facts = {}, {}, {}
         self.view = View(None)  # type: ignore[arg-type]
         self.search_pages = []
