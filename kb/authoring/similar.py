@@ -13,6 +13,7 @@ import logging
 import math
 import re
 import unicodedata
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -102,6 +103,10 @@ def _title_score(a: str, b: str) -> float:
     return (fuzz.token_set_ratio(wa, wb) + fuzz.token_sort_ratio(wa, wb)) / 2
 
 
+def _postings() -> array[int]:
+    return array("i")
+
+
 def _title_key(title: str) -> str:
     return " ".join(normalise(title).split())
 
@@ -146,9 +151,11 @@ class SimilarityIndex:
     # knows its query before it reads the knowledge base) at a fraction of the cost.
     vocabulary: frozenset[str] | None = None
     docs: list[Doc] = field(default_factory=list)
-    title_postings: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    body_postings: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    same_title: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    # Postings are arrays of 4-byte ints, not lists of int objects: at 100,000 entries the lists
+    # would take some 50 MiB more.
+    title_postings: dict[str, array[int]] = field(default_factory=lambda: defaultdict(_postings))
+    body_postings: dict[str, array[int]] = field(default_factory=lambda: defaultdict(_postings))
+    same_title: dict[str, array[int]] = field(default_factory=lambda: defaultdict(_postings))
 
     def add(self, doc: Doc, body: str = "") -> None:
         i = len(self.docs)
@@ -221,7 +228,7 @@ class SimilarityIndex:
         out = []
         # The same title (up to case, width and spacing) first: among entries made of common
         # words only, the candidates sharing the most grams can be too many to all be scored.
-        same = self.same_title.get(_title_key(title), [])
+        same = self.same_title.get(_title_key(title), ())
         candidates = dict.fromkeys(same[:CANDIDATES]) | self._candidates(grams(title), False, CANDIDATES)[0]
         for i in candidates:
             doc = self.docs[i]
