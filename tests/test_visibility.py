@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import CONTENT, ROOT, mkdocs_build
+from conftest import CONTENT, ROOT, SharedBuild, mkdocs_build, shared_build, shared_sites
 
 
 def front_matter(path: Path) -> dict:
@@ -31,19 +31,19 @@ def named(meta: dict) -> tuple[set[str], set[str]]:
     return {p for p in people if p}, {p for p in products if p}
 
 
-@pytest.fixture(scope="module")
-def public_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("public")
-    config = work / "mkdocs.yml"
+@shared_build("public_site")
+def public(folder: Path) -> list[SharedBuild]:
+    config = folder / "mkdocs.yml"
     text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8").replace("docs_dir: content", f"docs_dir: {CONTENT}")
     config.write_text("site_url: https://kb.example.com/\n" + text, encoding="utf-8")
-    os.environ["DEFECTKB_AUDIENCE"] = "public"
-    try:
-        result = mkdocs_build(config, work / "site", cwd=work)
-    finally:
-        del os.environ["DEFECTKB_AUDIENCE"]
-    assert result.returncode == 0, result.stderr
-    return work / "site"
+    return [(config, folder, {"DEFECTKB_AUDIENCE": "public"})]
+
+
+@pytest.fixture(scope="session")
+def public_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample built for the public audience (made with the session's other shared builds; read only)."""
+    (site,) = shared_sites("public_site", request, tmp_path_factory)
+    return site
 
 
 def all_text(site: Path) -> dict[str, str]:

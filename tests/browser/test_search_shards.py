@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import CONTENT, ROOT, mkdocs_build
+from conftest import CONTENT, ROOT, SharedBuild, shared_build, shared_sites
 
 from .conftest import _Quiet
 
@@ -21,18 +21,21 @@ pytestmark = pytest.mark.browser
 SHARD = 10
 
 
-@pytest.fixture(scope="module")
-def sharded_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("sharded")
+@shared_build("sharded_site")
+def sharded(folder: Path) -> list[SharedBuild]:
     project = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     project["docs_dir"] = str(CONTENT)
     project["plugins"] = [{"defectkb": {"search_shard_pages": SHARD}}
                           if p == "defectkb" else p for p in project["plugins"]]
     config = folder / "mkdocs.yml"
     config.write_text(yaml.safe_dump(project, allow_unicode=True), encoding="utf-8")
-    site = folder / "site"
-    result = mkdocs_build(config, site)
-    assert result.returncode == 0, result.stderr
+    return [(config, ROOT, {})]
+
+
+@pytest.fixture(scope="session")
+def sharded_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Made with the session's other shared builds of the sample; read only."""
+    (site,) = shared_sites("sharded_site", request, tmp_path_factory)
     return site
 
 
