@@ -32,8 +32,8 @@ _STOPWORDS = frozenset({
     "on", "or", "the", "to", "when", "with", "without", "not", "no", "after", "before", "while",
 })
 
-COMMON = 1000  # a gram in more entries than this is looked up only when the query has nothing rarer
-FALLBACK_POSTINGS = 8000  # postings a query of common grams only may look up (at least its three rarest)
+COMMON = 500  # a gram in more entries than this is looked up only when the query has nothing rarer
+FALLBACK_POSTINGS = 4000  # postings a query of common grams only may look up (at least its three rarest)
 CANDIDATES = 60  # entries scored with rapidfuzz per query, whatever the size of the knowledge base
 SHOWN_FROM = 45.0  # a listed entry scores at least this (0-100)
 
@@ -182,7 +182,7 @@ class SimilarityIndex:
         if not self.docs or not query:
             return {}, 0.0
         # Capped, so that a query's work stops growing with the knowledge base: past some
-        # thousands of entries, a gram in a thousand of them says as little as one in a tenth.
+        # thousands of entries, a gram in 500 of them says as little as one in a tenth.
         common = min(max(50, len(self.docs) // 10), COMMON)
         df = {g: len(self.title_postings.get(g, ())) + (len(self.body_postings.get(g, ())) if with_body else 0)
               for g in query}
