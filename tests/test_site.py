@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from conftest import CONTENT, DEFECT, ROOT, edit, mkdocs_build
+from conftest import CONTENT, DEFECT, ROOT, SharedBuild, edit, mkdocs_build, shared_build, shared_sites
 
 
 def soup(path: Path) -> BeautifulSoup:
@@ -190,15 +190,25 @@ def test_registries_are_not_published(built_site: Path):
             assert not [e for e in emails if e in text], path
 
 
-def test_generated_pages_follow_language(built_site: Path, tmp_path: Path):
-    assert soup(built_site / "defects" / "index.html").select_one("h1").get_text() == "全部缺陷"
-    config = tmp_path / "mkdocs.yml"
+@shared_build("english_site")
+def english(folder: Path) -> list[SharedBuild]:
+    config = folder / "mkdocs.yml"
     config.write_text((ROOT / "mkdocs.yml").read_text(encoding="utf-8").replace("language: zh", "language: en")
                       .replace("docs_dir: content", f"docs_dir: {CONTENT}"), encoding="utf-8")
-    result = mkdocs_build(config, tmp_path / "site")
-    assert result.returncode == 0, result.stderr
-    assert soup(tmp_path / "site" / "defects" / "index.html").select_one("h1").get_text() == "All defects"
-    assert "How these figures are computed" in (tmp_path / "site" / "people" / "zhang.wei" / "index.html").read_text()
+    return [(config, ROOT, {})]
+
+
+@pytest.fixture(scope="session")
+def english_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample built with `language: en` (made with the session's other shared builds; read only)."""
+    (site,) = shared_sites("english_site", request, tmp_path_factory)
+    return site
+
+
+def test_generated_pages_follow_language(built_site: Path, english_site: Path):
+    assert soup(built_site / "defects" / "index.html").select_one("h1").get_text() == "全部缺陷"
+    assert soup(english_site / "defects" / "index.html").select_one("h1").get_text() == "All defects"
+    assert "How these figures are computed" in (english_site / "people" / "zhang.wei" / "index.html").read_text()
 
 
 @pytest.fixture
