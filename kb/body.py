@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from defectkb.config import SectionSpec
@@ -19,6 +20,28 @@ class Heading:
     text: str
     line: int  # 1-based line in the file
     has_content: bool
+
+
+class FlatSections(Mapping[str, Heading]):
+    """An entry's sections as places in its flat heading tuple (level, text, line, has_content per
+    heading, as the validation cache keeps them), made into Headings only when asked for: `kb
+    validate` holds no heading objects for its 100,000 entries, and its index is shared by every
+    entry whose sections sit alike."""
+
+    __slots__ = ("_flat", "_index")
+
+    def __init__(self, flat: tuple[object, ...], index: dict[str, int]) -> None:
+        self._flat, self._index = flat, index
+
+    def __getitem__(self, key: str) -> Heading:
+        i = 4 * self._index[key]
+        return Heading(*self._flat[i:i + 4])  # type: ignore[arg-type]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
 
 
 def headings(body: str, first_line: int) -> list[Heading]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -21,7 +21,7 @@ class Entry:
 
     model: Defect | Lesson
     source: SourceFile
-    sections: dict[str, Heading]
+    sections: Mapping[str, Heading]  # a dict, or FlatSections in `kb validate`
     rel_path: str  # path inside the content folder, with forward slashes
     # Copied from the (frozen) model: read millions of times per build, a field beats a property.
     id: str = field(init=False)

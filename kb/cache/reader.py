@@ -7,10 +7,11 @@ import os
 import stat
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from defectkb.body import Heading, match_sections, section_table
+from defectkb.body import FlatSections, Heading, match_sections, section_table
 from defectkb.cache.store import ValidationCache, digest
 from defectkb.config import Config
 from defectkb.diagnostics import Diagnostic, Position, Severity
@@ -255,11 +256,12 @@ class FileReader:
         found = self.records.get(path)
         return found[0] if found is not None else path.relative_to(self.root).as_posix()
 
-    def results(self, src: SourceFile, record: Record) -> tuple[EntryBase | None, dict[str, Heading] | None,
+    def results(self, src: SourceFile, record: Record) -> tuple[EntryBase | None, Mapping[str, Heading] | None,
                                                                  list[Diagnostic]]:
         """The model, sections and schema diagnostics of a record, for this run's SourceFile.
 
-        Without bodies only the headings that are sections are made: nothing else reads them."""
+        Without bodies the sections are read from the flat heading tuple when asked for: nothing
+        else reads the headings."""
         schema = record[3]
         if schema is None:
             return None, None, []
@@ -269,8 +271,7 @@ class FileReader:
             if self.keep_bodies:
                 sections = {key: src.headings[i] for key, i in index.items()}
             else:
-                flat = record[2][2]
-                sections = {key: Heading(*flat[4 * i:4 * i + 4]) for key, i in index.items()}
+                sections = FlatSections(record[2][2], index)
                 src.headings = []
         return model, sections, unpack(src.display, diags)
 
