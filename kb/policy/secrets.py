@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 SUPPRESS = "kb: allow"  # `<!-- kb: allow -->` or `# kb: allow` on the line (or the line before)
@@ -101,10 +101,13 @@ _NEEDS = {
 _META = frozenset(".^$*+?{}[]\\|()")
 # Patterns that need more than a literal: cheaper searches that each must find something first
 # (those starting with a literal are fast; a run of one character class is one quick pass).
-_NEEDS_MATCH = {"\\d{8,10}:[0-9A-Za-z_-]{35}": re.compile(r"\d{8}:")}
+_NEEDS_MATCH: dict[str, Callable[[str], object]] = {
+    "\\d{8,10}:[0-9A-Za-z_-]{35}": lambda text: _digits_before_colon(text, 8),
+    "[MNO][a-zA-Z\\d_-]{23,25}\\.[a-zA-Z\\d_-]{6}\\.[a-zA-Z\\d_-]{27}": re.compile(r"\.[a-zA-Z\d_-]{6}\.").search,
+}
 _MOBILE_GATE = re.compile(r"1[3-9]\d[- ]?\d{4}")
 _PHONE_GATE = re.compile(r"\+\d")
-_ID_GATE = re.compile(r"\d{17}")
+_ID_GATE = re.compile(r"\d\d{16}")  # \d{17}, written so that the engine looks for a digit first: twice as fast
 _SHORT = 256  # below this length one combined search is cheaper than a gate per pattern
 # Under 16 characters, every pattern needs one of these (tokens and keys are longer; the JWT form
 # is the exception, starting `eyJ`): most front-matter values (keys, names, tags) have none.
@@ -146,8 +149,19 @@ def _literal_prefix(pattern: re.Pattern[str]) -> str:
     return "".join(out)
 
 
+def _digits_before_colon(text: str, n: int) -> bool:
+    """`re.search(rf"\\d{{{n}}}:", text)`, by looking behind each colon: a body has a few dozen
+    colons and thousands of digits, at each of which the expression would start a match."""
+    i = text.find(":", n)
+    while i >= 0:
+        if text[i - n:i].isdecimal():  # isdecimal is exactly \d for str patterns
+            return True
+        i = text.find(":", i + 1)
+    return False
+
+
 @functools.cache
-def _gates() -> list[tuple[str, object, re.Pattern[str], tuple[str, ...], bool, re.Pattern[str] | None]]:
+def _gates() -> list[tuple[str, object, re.Pattern[str], tuple[str, ...], bool, Callable[[str], object] | None]]:
     """Each detector pattern with what it needs: literals (in the lower-cased text when it ignores
     case) and a cheaper pattern to find first."""
     out = []
@@ -220,7 +234,7 @@ def find(text: str, known_emails: Iterable[str] = ()) -> list[Hit]:
             hay = lower if folded else text
             if not (needs[0] in hay if len(needs) == 1 else any(n in hay for n in needs)):
                 continue
-        if first is not None and not first.search(text):
+        if first is not None and not first(text):
             continue
         for m in pattern.finditer(text):
             line, col = _line_col(text, m.start())
