@@ -43,6 +43,11 @@ _lock = threading.Lock()  # the preview indexes in a background thread; never tw
 _queue_lock = threading.Lock()
 _waiting: tuple[Path, str, list[str], int] | None = None
 _worker: threading.Thread | None = None
+# The preview re-indexes after every save. A shard whose pages are the very files it was last
+# indexed from (same paths, sizes, times and inodes) keeps its bundle, hard-linked into the new
+# one: an edit re-indexes the shard or two that hold the pages it changed, not all of them.
+_indexed: dict[tuple[str, str, int], tuple[tuple[str, ...], tuple[tuple[int, int, int], ...]]] = {}
+Fingerprint = tuple[tuple[int, int, int], ...]
 
 
 def release_memory() -> None:
@@ -67,27 +72,83 @@ def shards(pages: Sequence[str], size: int = 0) -> list[list[str]]:
     return [ordered[i:i + size] for i in range(0, len(ordered), size)] or [[]]
 
 
-def build_search_index(site_dir: Path, language: str, pages: Sequence[str], shard_pages: int = 0) -> None:
-    """Index `pages` (paths relative to `site_dir`, the entry pages) into `site_dir/pagefind`."""
+def build_search_index(site_dir: Path, language: str, pages: Sequence[str], shard_pages: int = 0, *,
+                       reuse: bool = False) -> int:
+    """Index `pages` (paths relative to `site_dir`, the entry pages) into `site_dir/pagefind`.
+
+    With `reuse` (the preview), shards whose pages did not change since this process last indexed
+    them keep their bundles. Returns the number of indexer runs."""
     with _lock:
         parts = shards(pages, shard_pages)
+        final = site_dir / BUNDLE
+        runs = 0
+        kept: dict[tuple[str, str, int], tuple[tuple[str, ...], Fingerprint]] = {}
         # Build next to the old bundle and swap at the end: a preview keeps searching meanwhile.
         work = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site_dir))
         try:
             out = work / BUNDLE
             for k, part in enumerate(parts):
-                _index(site_dir, work / f"stage-{k}", part, out if k == 0 else out / f"shard-{k}", language)
+                dest = out if k == 0 else out / f"shard-{k}"
+                key = (str(site_dir), language, k)
+                seen = _fingerprint(site_dir, part) if reuse else None
+                if seen is not None and _indexed.get(key) == (tuple(part), seen) \
+                        and _link_bundle(final if k == 0 else final / f"shard-{k}", dest, top=k == 0):
+                    kept[key] = (tuple(part), seen)
+                    continue
+                _index(site_dir, work / f"stage-{k}", part, dest, language)
+                runs += 1
+                if seen is not None:
+                    kept[key] = (tuple(part), seen)
             (out / MANIFEST).write_text(json.dumps({"bundles": [f"shard-{k}/" for k in range(1, len(parts))]}),
                                         encoding="utf-8")
-            final = site_dir / BUNDLE
             old = work / "old"
             if final.exists():
                 final.rename(old)
             out.rename(final)
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        if len(parts) > 1:
+        for key in [key for key in _indexed if key[0] == str(site_dir)]:
+            del _indexed[key]
+        _indexed.update(kept)
+        if len(parts) > 1 and not reuse:
             log.info(f"defectkb: search index in {len(parts)} shards of up to {len(parts[0])} pages")
+        return runs
+
+
+def _fingerprint(site_dir: Path, pages: Sequence[str]) -> Fingerprint | None:
+    """Size, modification time and inode of each page, or None if one is missing."""
+    out = []
+    for rel in pages:
+        try:
+            st = os.stat(site_dir / rel)
+        except OSError:
+            return None
+        out.append((st.st_size, st.st_mtime_ns, st.st_ino))
+    return tuple(out)
+
+
+def _link_bundle(src: Path, dest: Path, *, top: bool) -> bool:
+    """Hard-link (or copy) an indexed bundle into the new one; the top bundle without the other
+    shards and the manifest. False, and nothing left in `dest`, if it cannot be done."""
+    try:
+        for root, dirs, files in os.walk(src):
+            here = Path(root)
+            rel = here.relative_to(src)
+            if top and rel == Path("."):
+                dirs[:] = [d for d in dirs if not d.startswith("shard-")]
+                files = [f for f in files if f != MANIFEST]
+            (dest / rel).mkdir(parents=True, exist_ok=True)
+            for name in files:
+                try:
+                    os.link(here / name, dest / rel / name)
+                except OSError:
+                    shutil.copyfile(here / name, dest / rel / name)
+        if (dest / "pagefind-entry.json").is_file():
+            return True
+    except OSError:
+        pass
+    shutil.rmtree(dest, ignore_errors=True)
+    return False
 
 
 def index_in_background(site_dir: Path, language: str, pages: Sequence[str], shard_pages: int = 0) -> None:
@@ -109,7 +170,7 @@ def _drain() -> None:
                 _worker = None  # under the lock: a request made from now on starts a new worker
                 return
         try:
-            build_search_index(*job)
+            build_search_index(*job, reuse=True)
         except PluginError as exc:  # the preview goes on without a fresh index; say why
             log.warning(f"defectkb: search index not updated: {exc}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import time
 from pathlib import Path
@@ -69,3 +70,39 @@ def test_preview_indexing_runs_the_newest_request_and_stops(tmp_path: Path):
     assert search._worker is None and search._waiting is None, "the worker ends when nothing waits"
     entry = json.loads((site / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
     assert entry["languages"]["en"]["page_count"] == 3, "the last request's pages are indexed"
+
+
+def test_preview_reindexes_only_the_shards_whose_pages_changed(tmp_path: Path):
+    """After a save, a shard whose pages are the same files keeps its bundle (hard-linked, so the
+    very same files); the shard holding the edited page is indexed again and finds the new text."""
+    site = tmp_path / "site"
+    pages = [f"defects/DEF-000{i}/index.html" for i in range(1, 7)]
+    for i, rel in enumerate(pages):
+        _page(site, rel, f"marker{i}")
+    assert build_search_index(site, "en", pages, shard_pages=2, reuse=True) == 3
+    bundle = site / "pagefind"
+    untouched = {p.relative_to(bundle): p.stat().st_ino for p in (bundle / "shard-2").rglob("*") if p.is_file()}
+    top_entry = (bundle / "pagefind-entry.json").stat().st_ino
+
+    time.sleep(0.01)
+    _page(site, pages[2], "edited")  # in the second shard (pages 3 and 4)
+    assert build_search_index(site, "en", pages, shard_pages=2, reuse=True) == 1
+
+    now = {p.relative_to(bundle): p.stat().st_ino for p in (bundle / "shard-2").rglob("*") if p.is_file()}
+    assert now == untouched, "an unchanged shard keeps its files"
+    assert (bundle / "pagefind-entry.json").stat().st_ino == top_entry
+    manifest = json.loads((bundle / "shards.json").read_text(encoding="utf-8"))
+    assert manifest == {"bundles": ["shard-1/", "shard-2/"]}
+    fragments = b"".join(gzip.decompress(p.read_bytes()) for p in (bundle / "shard-1").rglob("*.pf_fragment"))
+    assert b"edited" in fragments and b"marker2" not in fragments, "the edited shard was indexed again"
+    assert build_search_index(site, "en", pages, shard_pages=2, reuse=False) == 3, "a build always indexes all"
+
+
+def test_preview_reindexes_everything_when_the_shards_move(tmp_path: Path):
+    site = tmp_path / "site"
+    pages = [f"defects/DEF-000{i}/index.html" for i in range(1, 5)]
+    for i, rel in enumerate(pages):
+        _page(site, rel, f"marker{i}")
+    assert build_search_index(site, "en", pages, shard_pages=2, reuse=True) == 2
+    _page(site, "defects/DEF-0000/index.html", "first")  # a new page shifts every shard's pages
+    assert build_search_index(site, "en", ["defects/DEF-0000/index.html", *pages], shard_pages=2, reuse=True) == 3
