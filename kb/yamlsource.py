@@ -170,7 +170,7 @@ class _FastLoader(SafeLoader):  # type: ignore[misc, valid-type]
             tag = self._memo.get(value)
             if tag is None:
                 tag = super().resolve(kind, value, implicit)
-                if len(self._memo) < _MEMO_SIZE:
+                if len(self._memo) < _MEMO_SIZE and len(value) <= _MEMO_TEXT:
                     self._memo[value] = tag
             return tag
         return super().resolve(kind, value, implicit)
@@ -183,7 +183,8 @@ class _FastLoader(SafeLoader):  # type: ignore[misc, valid-type]
             return None
 
 
-_MEMO_SIZE = 4096
+_MEMO_SIZE = 4096  # plain scalars remembered, each at most _MEMO_TEXT characters: memory stays bounded
+_MEMO_TEXT = 64  # whatever the files hold (keys, statuses and names are short; titles are not repeated)
 _STR, _MAP, _SEQ = _Y + "str", _Y + "map", _Y + "seq"
 
 # Anchors/aliases, merge keys and explicit tags go the careful way.
