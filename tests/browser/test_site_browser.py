@@ -110,33 +110,34 @@ def test_pm_page_shows_figures_and_chart(page, site_url):
     assert box and box["width"] > 200 and box["height"] > 50
 
 
-def _wait_for_results(page) -> None:
-    """Pagefind first shows placeholder rows; wait for a real result (an entry id)."""
+def _wait_for_result(page, expected: str) -> None:
+    """Pagefind first shows placeholder rows and fills each title in as its fragment arrives:
+    wait until `expected` (an entry id) is among the titles, or fail after 15 s."""
     page.wait_for_function(
-        "() => /(DEF|LES)-\\d{4}/.test(document.querySelector('.pagefind-ui__results')?.innerText || '')",
-        timeout=15000)
+        "(id) => [...document.querySelectorAll('.pagefind-ui__result-title')].some(t => t.innerText.includes(id))",
+        arg=expected, timeout=15000)
 
 
-def _search(page, site_url: str, query: str) -> str:
+def _search(page, site_url: str, query: str, expected: str) -> str:
     page.goto(site_url + "search/")
     page.fill(".pagefind-ui__search-input", query)
-    _wait_for_results(page)
+    _wait_for_result(page, expected)
     return " ".join(page.locator(".pagefind-ui__result-title").all_inner_texts())
 
 
 def test_search_finds_english_and_chinese_words(page, site_url):
-    assert "DEF-0032" in _search(page, site_url, "Zahlungspflichtig")
+    assert "DEF-0032" in _search(page, site_url, "Zahlungspflichtig", "DEF-0032")
     # 价税合计 appears in DEF-0001's body only, not in its title.
     assert "价税合计" not in (CONTENT / "defects" / "DEF-0001-invoice-export-loses-cents.md").read_text(
         encoding="utf-8").split("\n---", 1)[0]
-    assert "DEF-0001" in _search(page, site_url, "价税合计")
+    assert "DEF-0001" in _search(page, site_url, "价税合计", "DEF-0001")
 
 
 def test_search_query_in_url_and_loaded_bytes(page, site_url):
     sizes: list[int] = []
     page.on("response", lambda r: sizes.append(len(r.body())) if "/pagefind/" in r.url else None)
     page.goto(site_url + "search/?q=" + "幂等")
-    _wait_for_results(page)
+    _wait_for_result(page, "LES-0003")
     assert "LES-0003" in page.locator(".pagefind-ui__results").inner_text()
     assert 0 < sum(sizes) < 2_000_000
 
