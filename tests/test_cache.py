@@ -384,6 +384,31 @@ def test_tiny_text_gate_never_skips_a_match() -> None:
     check()
 
 
+def test_one_scan_of_a_front_matter_never_misses_what_a_value_holds() -> None:
+    """`any_in` scans a front matter's values joined by line ends instead of one by one: whatever a
+    value alone yields, the joined text must yield too (the value scan then places it)."""
+    from defectkb.policy import secrets
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    patterns = [g[2] for g in secrets._gates()] + [secrets.EMAIL, secrets.CN_MOBILE, secrets.PHONE, secrets.CN_ID]
+    # Values as front matter has them: plain words and numbers, and text any detector pattern matches.
+    value = st.one_of(st.text(max_size=40), st.sampled_from(["2026-12-01", "LES-0003", "zhang.wei", "P1", ":"]),
+                      *[st.from_regex(p) for p in patterns])
+    hits = 0
+
+    @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(value, min_size=1, max_size=6))
+    def check(values: list[str]) -> None:
+        nonlocal hits
+        if any(secrets.find(v) for v in values):
+            hits += 1
+            assert secrets.any_in(values), values
+
+    check()
+    assert hits > 50  # most examples hold something a value scan finds: the property was tested
+
+
 def test_a_planted_cache_is_never_unpickled(kb: Path, tmp_path: Path) -> None:
     """A `.kb_cache/` that came with an untrusted pull request: its shards carry a checksum any
     attacker can compute (unkeyed blake2b) over a pickle that would run code. It must not run."""
