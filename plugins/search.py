@@ -46,8 +46,8 @@ _worker: threading.Thread | None = None
 # The preview re-indexes after every save. A shard whose pages are the very files it was last
 # indexed from (same paths, sizes, times and inodes) keeps its bundle, hard-linked into the new
 # one: an edit re-indexes the shard or two that hold the pages it changed, not all of them.
-_indexed: dict[tuple[str, str, int], tuple[tuple[str, ...], tuple[tuple[int, int, int], ...]]] = {}
-Fingerprint = tuple[tuple[int, int, int], ...]
+Fingerprint = tuple[tuple[int, int, int], ...]  # (size, mtime_ns, inode) per page
+_indexed: dict[tuple[str, str, int], tuple[tuple[str, ...], Fingerprint]] = {}  # (site, language, k): pages
 
 
 def release_memory() -> None:
