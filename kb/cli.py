@@ -41,7 +41,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for t in targets:
         if not t.exists():
             raise UsageError(f"path not found: {t}")
-    from defectkb.knowledgebase import LoadOptions, load_options
+    from defectkb.knowledgebase import LoadOptions, collector_paused, load_options
     from defectkb.progress import TerminalProgress
     from defectkb.vcs.git import GitError, open_repo
     from defectkb.vcs.review import review_change, review_paths
@@ -50,7 +50,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     # no rule of kb validate reads a body once the content policy had it: bodies are not kept.
     options = LoadOptions(disk_cache=not args.no_cache, progress=TerminalProgress(sys.stderr), keep_bodies=False)
     try:
-        with load_options(options):
+        # Whole inside: what the loads leave behind is dropped before the command ends, and
+        # collecting while it is alive would only walk it again.
+        with load_options(options), collector_paused():
             if args.changed_since:
                 # The change since the merge base with the ref, checked against the whole knowledge base.
                 report, note = review_change(targets, args.changed_since)

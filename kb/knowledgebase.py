@@ -26,7 +26,8 @@ from defectkb.progress import Progress, Silent
 from defectkb.registry import load_registry
 from defectkb.rules import RULES, check_consistency, check_content, check_duplicates, check_lifecycle
 
-__all__ = ["Entry", "KnowledgeBase", "LoadOptions", "Rule", "load", "load_options", "load_paths", "resolve"]
+__all__ = ["Entry", "KnowledgeBase", "LoadOptions", "Rule", "collector_paused", "load", "load_options", "load_paths",
+           "resolve"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,11 +111,19 @@ def load(root: Path, config: Config | None = None, *, display_base: Path | None 
     version and the configuration; the rules over the whole set run every time. With
     `keep_bodies` false, see `LoadOptions`.
     """
+    with collector_paused():
+        return _load(root, config, display_base, rules, cache, added, disk_cache, progress, keep_bodies)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: loading makes millions of objects and no reference
+    cycles (a test checks), so they are freed by reference counting, and every collection would
+    only walk them again. `kb validate` runs whole inside one (0.3 s of 1.6 at 10,000 entries)."""
     collecting = gc.isenabled()
-    # Loading makes millions of objects and next to no cycles: collections would only rescan them.
     gc.disable()
     try:
-        return _load(root, config, display_base, rules, cache, added, disk_cache, progress, keep_bodies)
+        yield
     finally:
         if collecting:
             gc.enable()

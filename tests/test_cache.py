@@ -3,6 +3,7 @@ whatever happened to the cache or to what its results depend on."""
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import shutil
@@ -17,7 +18,7 @@ from conftest import CONTENT, TODAY, edit
 from defectkb.cache import CACHE_DIR
 from defectkb.cache.store import code_fingerprint
 from defectkb.config import Config, load_config
-from defectkb.knowledgebase import load
+from defectkb.knowledgebase import collector_paused, load
 
 DEFECT = "defects/DEF-0001-invoice-export-loses-cents.md"
 
@@ -432,3 +433,21 @@ def test_a_planted_cache_is_never_unpickled(kb: Path, tmp_path: Path) -> None:
     result, hits = run(kb, cache)
     assert not marker.exists(), "a planted shard was unpickled"
     assert hits == 0 and result == plain
+
+
+def test_a_load_leaves_no_reference_cycles(tmp_path):
+    """`kb validate` runs with the cyclic collector paused (`collector_paused`): sound only while
+    whatever a load makes is freed by reference counting alone, without the cache, cold and warm."""
+    root = tmp_path / "content"
+    shutil.copytree(CONTENT, root)
+    # First use: imports and memos, and their one-time garbage.
+    load(root, Config(today=TODAY), display_base=root, disk_cache=tmp_path / "first", keep_bodies=False)
+    gc.collect()
+    left = []
+    for disk_cache in (False, tmp_path / "cache", tmp_path / "cache"):
+        with collector_paused():
+            kb = load(root, Config(today=TODAY), display_base=root, disk_cache=disk_cache, keep_bodies=False)
+            assert kb.entries and kb.report().files
+            del kb
+            left.append(gc.collect())
+    assert left == [0, 0, 0]

@@ -171,3 +171,38 @@ def test_reopened_needs_history_and_count(kb_dir):
     got = {(d.code, d.message) for d in kb.diagnostics}
     assert ("KB202", "status `reopened` requires the section `Reopen History / 重新打开记录`") in got
     assert ("KB201", "status `reopened` requires `reopen_count` of at least 1") in got
+
+
+def test_registry_shortcut_agrees_with_the_full_check():
+    """check_references skips the full registry check of an entry only when it would find nothing:
+    over the sample knowledge base and every kind of wrong reference written into it."""
+    from conftest import CONTENT
+    from defectkb.rules.references import _all_known, _registry_refs
+
+    kb = load_dir(CONTENT)
+    reg = kb.registry
+    person, product = next(iter(reg.people)), next(iter(reg.products))
+    not_pm = next(p for p, v in reg.people.items() if "pm" not in {r.value for r in v.roles})
+    other_pm = next((p for p, v in reg.people.items() if "pm" in {r.value for r in v.roles}
+                     and not all(p in reg.products[k].pms for k in reg.products)), None)
+    mutations = [
+        {}, {"pm": "nobody"}, {"pm": not_pm}, {"reporter": "nobody"}, {"assignee": ["nobody"]},
+        {"verifier": 3}, {"authors": [person, "nobody"]}, {"reviewers": "nobody"}, {"product": "nope"},
+        {"products": ["nope"]}, {"applies_to": ["nope"]}, {"component": "nope"}, {"tags": ["no-such-tag"]},
+        {"tags": [3, ["x"]]}, {"action_items": [{"owner": "nobody"}]}, {"action_items": [{"owner": person}, "x"]},
+        {"product": product}, {"products": [product]},
+    ]
+    if other_pm:
+        mutations.append({"pm": other_pm})
+    compared = skipped = 0
+    for src in kb.sources:
+        assert src.meta is not None
+        for change in mutations:
+            meta = {**src.meta, **change}
+            copy = type(src)(src.path, src.display)
+            copy.meta, copy.located, copy.kind = meta, src.located, src.kind
+            found = list(_registry_refs(reg, copy))
+            assert _all_known(reg, meta, src.kind) == (not found), (src.display, change, found)
+            compared += 1
+            skipped += not found
+    assert compared > 500 and 0 < skipped < compared  # both answers were exercised

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from defectkb.diagnostics import Diagnostic, Severity, did_you_mean
@@ -18,14 +18,60 @@ if TYPE_CHECKING:
 def check_references(kb: KnowledgeBase) -> Iterator[Diagnostic]:
     # Registry references are checked on the raw front matter of every parsed file, so a typo
     # in `pm` is reported even when another field of the same entry fails the schema.
+    reg = kb.registry
     for src in kb.sources:
-        if src.meta is not None and src.located is not None:
-            yield from _registry_refs(kb.registry, src)
+        if src.meta is not None and src.located is not None and not _all_known(reg, src.meta, src.kind):
+            yield from _registry_refs(reg, src)
     for entry in kb.entries:
         if entry.kind == "defect":
             yield from _defect_links(kb, entry)
         else:
             yield from _lesson_links(kb, entry)
+
+
+_PEOPLE = {"defect": ("pm", "reporter", "assignee", "verifier"), "lesson": ("pm", "authors", "reviewers")}
+_PRODUCTS = {"defect": ("product",), "lesson": ("products", "applies_to")}
+
+
+def _known(value: Any, table: Mapping[str, Any]) -> bool:
+    if isinstance(value, str):
+        return value in table
+    if isinstance(value, list):
+        return all(v in table for v in value if isinstance(v, str))
+    return True  # other shapes are the schema's business
+
+
+def _all_known(reg: Registry, meta: dict[str, Any], kind: str | None) -> bool:
+    """True when `_registry_refs` has nothing to say about this front matter: every person,
+    product, component and tag it names is known, and its PM is one. The common case, answered
+    without building the (path, value) lists that only a finding needs."""
+    kind = "defect" if kind == "defect" else "lesson"
+    people = reg.people
+    if not all(_known(meta.get(name), people) for name in _PEOPLE[kind]):
+        return False
+    items = meta.get("action_items")
+    if isinstance(items, list) and not all(item["owner"] in people for item in items
+                                           if isinstance(item, dict) and isinstance(item.get("owner"), str)):
+        return False
+    products = reg.products
+    if not all(_known(meta.get(name), products) for name in _PRODUCTS[kind]):
+        return False
+    if not _known(meta.get("tags"), reg.tags):
+        return False
+    product = meta.get("product")
+    if kind == "defect" and isinstance(product, str):
+        component = meta.get("component")
+        if isinstance(component, str) and component not in products[product].components:
+            return False
+    pm_id = meta.get("pm")
+    pm = people.get(pm_id) if isinstance(pm_id, str) else None
+    if pm is None:
+        return True
+    if Role.pm not in pm.roles:
+        return False
+    owned = _strings(meta, "product") if kind == "defect" else _strings(meta, "products")
+    owners = [products[key].pms for _, key in owned if products[key].pms]
+    return not owners or any(pm_id in pms for pms in owners)
 
 
 def _strings(meta: dict[str, Any], name: str) -> list[tuple[tuple[str | int, ...], str]]:
