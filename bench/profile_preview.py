@@ -19,6 +19,7 @@ import pstats
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from bench_preview import ensure_kb, newest_defect
 
@@ -43,6 +44,15 @@ class _Collections:
 
     def summary(self) -> str:
         return ", ".join(f"gen{g} {self.count[g]}× {self.seconds[g]:.2f} s" for g in range(3))
+
+
+def _idle(preview_collector: Any) -> str:
+    """Wait as a user would between a reload and the next save: until the preview's collection
+    of the last build's garbage (`incremental.Collector`) has run."""
+    deadline = time.monotonic() + 60
+    while preview_collector.timer is not None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return f"one collection, {preview_collector.seconds:.2f} s"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     gc.callbacks.append(collector)
     path, _, _ = newest_defect(kb_dir)
     for n in range(args.rounds):
+        settled = _idle(incremental.collector)
         text = path.read_text(encoding="utf-8")
         line = next(x for x in text.split("\n") if x.startswith("title: "))
         path.write_text(text.replace(line, f"title: preview probe {n} {time.time()}", 1), encoding="utf-8")
@@ -87,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         if profile:
             profile.disable()
         print(f"dirty rebuild {n + 1}: {time.perf_counter() - t0:.2f} s{' (profiled)' if profile else ''}; "
-              f"garbage collections: {collector.summary()}", flush=True)
+              f"garbage collections: {collector.summary()} (before it, while idle: {settled})", flush=True)
     out = io.StringIO()
     if args.dump:
         profile.dump_stats(str(args.dump))  # type: ignore[union-attr]

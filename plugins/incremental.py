@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +43,8 @@ def enable(serving: bool, dirty: bool) -> None:
     global _enabled, _serving
     _serving = serving
     _enabled = serving and dirty
+    if not _enabled:
+        collector.stop()
     memo.keep(_enabled)  # generated HTML of unchanged inputs is reused between dirty rebuilds
 
 
@@ -52,23 +56,89 @@ def state_for(docs_dir: str) -> PreviewState | None:
     if not _enabled:
         return None
     state = _states.setdefault(docs_dir, PreviewState())
-    if not state.first and not state.frozen:
-        _freeze()
-        state.frozen = True
+    if not state.first:
+        collector.pause()  # a rebuild: collections wait until the preview is idle (Collector)
     return state
 
 
-def _freeze() -> None:
-    """Take what outlives every rebuild out of the garbage collector's sight.
+def build_done() -> None:
+    """Called when a preview build has been written: collect its garbage once the preview is idle."""
+    if _enabled:
+        collector.settle_later()
 
-    A full collection walks every object of the process: at 10,000 entries the parsed files and
-    the kept pieces of HTML alone make it take seconds, and one ran in most rebuilds. After the
-    first build, its garbage is collected once and the survivors frozen (gc.freeze): later
-    collections walk only what later builds made. Frozen objects are still freed when nothing
-    refers to them any more.
+
+class Collector:
+    """The cyclic garbage collector in a preview: paused during each rebuild, run while idle.
+
+    A full collection walks every object of the process: at 10,000 entries the parsed entries and
+    the kept pieces of HTML make it take a second or more, and one ran in most rebuilds, between
+    the save and the reload. So a rebuild runs without collections, and IDLE seconds after a build
+    was written (once the browser has reloaded) one full collection frees the cycles the builds
+    left (MkDocs' pages and files refer to each other) and freezes the survivors (gc.freeze), so
+    that the collections between rebuilds walk only what is new. After MAX_UNSETTLED rebuilds in a
+    row without an idle moment the collection runs at once, so memory stays bounded.
     """
-    gc.collect()
-    gc.freeze()
+
+    IDLE = 3.0
+    MAX_UNSETTLED = 3
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.timer: threading.Timer | None = None
+        self.unsettled = 0  # builds written since the last collection
+        self.settled = 0  # collections run (read by tests and bench/profile_preview.py)
+        self.seconds = 0.0  # how long the last one took
+
+    def pause(self) -> None:
+        with self.lock:
+            if self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
+            gc.disable()
+
+    def settle_later(self) -> None:
+        with self.lock:
+            self.unsettled += 1
+            if self.timer is not None:
+                self.timer.cancel()
+            if self.unsettled > self.MAX_UNSETTLED:
+                self.timer = None
+                self._settle()
+                return
+            self.timer = threading.Timer(self.IDLE, self._settle_if_current)
+            self.timer.daemon = True
+            self.timer.start()
+
+    def stop(self) -> None:
+        """Back to the collector's usual ways: nothing pending, nothing frozen."""
+        with self.lock:
+            if self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
+            if self.unsettled or self.settled:
+                gc.unfreeze()
+                gc.enable()
+            self.unsettled = 0
+
+    def _settle_if_current(self) -> None:
+        with self.lock:
+            if threading.current_thread() is not self.timer:
+                return  # cancelled by a rebuild that started meanwhile
+            self.timer = None
+            self._settle()
+
+    def _settle(self) -> None:
+        started = time.perf_counter()
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+        gc.enable()
+        self.unsettled = 0
+        self.settled += 1
+        self.seconds = time.perf_counter() - started
+
+
+collector = Collector()
 
 
 class _MemoryClient:
@@ -123,7 +193,6 @@ class PreviewState:
     fingerprints: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     tags_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
     first: bool = True
-    frozen: bool = False  # the survivors of the first build are frozen (_freeze)
     context: tuple[Any, ...] | None = None  # what every page may show besides entries: registries, config
 
     def plan(self, kb: KnowledgeBase, generated: dict[str, str], files: Files, tags_dir: str) -> None:

@@ -293,6 +293,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         self.progress.finish(f"rendered {self.progress.stage.count} pages")
+        incremental.build_done()
         if self.ctx is not None and self.ctx.charts is not None:
             self.ctx.charts.close()
         if self.spill is not None:
@@ -310,6 +311,9 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
             self._forget()
             release_memory()
             build_search_index(Path(config.site_dir), language, pages, self.config.search_shard_pages)
+
+    def on_build_error(self, *, error: Exception) -> None:
+        incremental.build_done()  # a failed rebuild's garbage is collected like a written one's
 
     def _forget(self) -> None:
         self.kb = self.ctx = None

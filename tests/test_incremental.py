@@ -147,3 +147,49 @@ def test_a_new_lesson_link_changes_coverage(site_copy: Path):
     stats = (site_copy / "site" / "api" / "stats.json").read_text(encoding="utf-8")
     assert '"DEF-0004"' not in stats.split('"uncovered"', 1)[1].split("]", 1)[0]
     _assert_same_as_full_build(site_copy)
+
+
+def test_collections_wait_for_an_idle_preview():
+    """Rebuilds run without cyclic collections; a cycle they leave is freed once the preview is idle,
+    a rebuild starting meanwhile postpones that, and too many rebuilds in a row force it."""
+    import gc
+    import time
+    import weakref
+
+    class Node:
+        pass
+
+    def cycle() -> weakref.ref[Node]:
+        a, b = Node(), Node()
+        a.other, b.other = b, a
+        return weakref.ref(a)
+
+    collector = incremental.Collector()
+    collector.IDLE = 0.2
+    try:
+        collector.pause()
+        assert not gc.isenabled()
+        left = cycle()
+        collector.settle_later()
+        assert left() is not None and not gc.isenabled()  # nothing collected before the preview is idle
+        time.sleep(0.1)
+        collector.pause()  # a rebuild started: the pending collection waits for the next idle moment
+        time.sleep(0.3)
+        assert left() is not None and collector.settled == 0
+        collector.settle_later()
+        deadline = time.monotonic() + 5
+        while collector.settled == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert collector.settled == 1 and left() is None and gc.isenabled()
+
+        collector.IDLE = 60  # never idle: the rebuild after MAX_UNSETTLED collects at once
+        for _ in range(collector.MAX_UNSETTLED):
+            collector.pause()
+            collector.settle_later()
+        left = cycle()
+        collector.pause()
+        collector.settle_later()
+        assert collector.settled == 2 and left() is None
+    finally:
+        collector.stop()
+    assert gc.isenabled() and collector.timer is None
