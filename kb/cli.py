@@ -208,6 +208,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.open:
         command.append("--open")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    if args.watch:
+        env["DEFECTKB_WATCH"] = args.watch  # read by the plugin's file watcher (docs/site.md)
     try:
         return subprocess.call(command, env=env)
     except KeyboardInterrupt:
@@ -345,6 +347,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-f", "--config-file", default="mkdocs.yml")
     p.add_argument("--open", action="store_true", help="open the site in a browser")
     p.add_argument("--full", action="store_true", help="rebuild every page on every change (slower)")
+    p.add_argument("--watch", choices=("auto", "native", "poll"),
+                   help="how changes are noticed: the system's notifications (native), polling every 0.5 s "
+                        "(poll; for folders shared over a network or from a VM's host), or native on local "
+                        "disks (auto, the default)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("stats", help="figures of the knowledge base (the site's insights), filtered by PM, "

@@ -33,7 +33,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from . import incremental
+from . import incremental, watcher
 from .config import DefectKBConfig
 from .search import build_search_index, index_in_background, release_memory
 from .spill import Spill
@@ -183,6 +183,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
         if self.kb_config_path is not None:
             server.watch(str(self.kb_config_path))  # kb.yml changes rebuild the site too
+        log.info(f"defectkb: watching for changes with {watcher.use_native(server, Path(config.docs_dir))}")
         return server
 
     # -- files -------------------------------------------------------------------------------
