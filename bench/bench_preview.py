@@ -61,7 +61,7 @@ def newest_defect(kb_dir: Path) -> tuple[Path, str, str]:
     return best[1], best[1].stem, best[2]
 
 
-def measure(kb_dir: Path, full: bool, rounds: int) -> list[dict[str, float]]:
+def measure(kb_dir: Path, full: bool, rounds: int, pause: float = 5.0) -> list[dict[str, float]]:
     from playwright.sync_api import sync_playwright
 
     port = free_port()
@@ -93,7 +93,7 @@ def measure(kb_dir: Path, full: bool, rounds: int) -> list[dict[str, float]]:
                 page.goto(url + where)
                 pages[name] = (page, selector)
             for n in range(rounds):
-                time.sleep(2)
+                time.sleep(pause)  # a writer reads the reloaded page before saving again
                 title = f"preview latency probe {n} {int(time.time())}"
                 text = path.read_text(encoding="utf-8")
                 line = next(x for x in text.split("\n") if x.startswith("title: "))
@@ -122,6 +122,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--entries", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--pause", type=float, default=5.0,
+                        help="seconds between a reload and the next save (the preview collects garbage "
+                             "after 3 idle seconds)")
     parser.add_argument("--modes", nargs="+", choices=["dirty", "full"], default=["dirty", "full"])
     parser.add_argument("--no-search", action="store_true",
                         help="serve without the Pagefind index (it is rebuilt in the background after every save)")
@@ -133,7 +136,7 @@ def main() -> None:
         config.write_text(text.replace("  - defectkb ", "  - defectkb:\n      search: none\n   ", 1), encoding="utf-8")
     rows = []
     for full in [m == "full" for m in args.modes]:
-        got = measure(kb_dir, full, args.rounds)
+        got = measure(kb_dir, full, args.rounds, args.pause)
         for i, r in enumerate(got):
             print(f"  round {i + 1}: " + ", ".join(f"{k} {v:.2f} s" for k, v in r.items() if k != "load")
                   + f" (load average {r['load']:.1f})", flush=True)

@@ -25,6 +25,7 @@ from defectkb.models import Defect, Lesson
 from defectkb.progress import Progress, Silent
 from defectkb.registry import load_registry
 from defectkb.rules import RULES, check_consistency, check_content, check_duplicates, check_lifecycle
+from defectkb.rules.duplicates import SearchMemo
 
 __all__ = ["Entry", "KnowledgeBase", "LoadOptions", "Rule", "collector_paused", "load", "load_options", "load_paths",
            "resolve"]
@@ -195,8 +196,10 @@ def _load(root: Path, config: Config | None, display_base: Path | None, rules: l
                 kb.diagnostics.extend(_per_entry(rule, kb, reader))
                 if early_content:
                     kb.diagnostics.extend(early.other)
-            elif rule is check_duplicates and disk is not None:
-                kb.diagnostics.extend(check_duplicates(kb, disk))  # its findings kept under their inputs
+            elif rule is check_duplicates and (disk is not None or cache is not None):
+                # Its findings kept under their inputs; in the preview, lookups kept between runs.
+                memo = cache.memos.setdefault("duplicates", SearchMemo()) if cache is not None else None
+                kb.diagnostics.extend(check_duplicates(kb, disk, memo))
             else:
                 kb.diagnostics.extend(rule(kb))
         except Exception as exc:  # a bug in one rule must not hide the others' findings

@@ -223,6 +223,7 @@ class SourceCache:
         self._files: dict[Path, tuple[tuple[int, int], SourceFile]] = {}
         self.changed: set[Path] = set()  # files parsed (new or modified) by the latest run
         self.derived: dict[Path, Any] = {}  # results computed from a file, dropped when it changes
+        self.memos: dict[str, Any] = {}  # what rules over the whole set keep from one run to the next
 
     def read(self, path: Path, display: str, root: Path, limits: Limits) -> SourceFile:
         try:

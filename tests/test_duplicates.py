@@ -77,3 +77,51 @@ def test_silent_on_the_sample_even_if_every_entry_were_new():
     first = load(CONTENT, Config(), display_base=CONTENT)
     every = load(CONTENT, Config(), display_base=CONTENT, added={e.rel_path for e in first.entries})
     assert [d for d in every.diagnostics if d.code == "KB310"] == []
+
+
+def test_the_preview_search_memo_finds_what_a_full_search_finds():
+    """After each random edit (a title, a path, a kind, whether an entry is new), the search that
+    reuses its last lookups (`SearchMemo`, as the preview keeps it) gives exactly the findings of a
+    search from scratch, and looks up fewer titles than there are new entries when it can."""
+    import random
+    from types import SimpleNamespace
+
+    from defectkb.rules.duplicates import SearchMemo, _search
+
+    rng = random.Random(11)
+    words = ["payment", "timeout", "retry", "cache", "login", "export", "invoice", "queue", "upload", "report",
+             "导出", "发票", "金额", "精度", "丢失", "缓存", "登录", "超时", "重试", "队列"]
+
+    def title() -> str:
+        picked = rng.sample(words, rng.randint(2, 5))
+        return " ".join(picked) if rng.random() < 0.5 else "".join(picked)
+
+    def entry(n: int) -> SimpleNamespace:
+        return SimpleNamespace(id=f"DEF-{n:04d}", kind="defect", model=SimpleNamespace(title=title()),
+                               source=SimpleNamespace(display=f"defects/DEF-{n:04d}.md"))
+
+    entries = [entry(n) for n in range(120)]
+    kb = SimpleNamespace(entries=entries)
+    new = [rng.random() < 0.6 for _ in entries]
+    memo = SearchMemo()
+    assert _search(kb, new, memo) == _search(kb, new)  # type: ignore[arg-type]
+    fewer = 0
+    for _ in range(40):
+        e = rng.choice(entries)
+        change = rng.randrange(5)
+        if change == 0:
+            e.model = SimpleNamespace(title=rng.choice(entries).model.title)  # an exact copy
+        elif change == 1:
+            other = rng.choice(entries).model.title
+            e.model = SimpleNamespace(title=other[:-1] + rng.choice(words))  # a near copy
+        elif change == 2:
+            e.source = SimpleNamespace(display=e.source.display.replace(".md", "-moved.md"))
+        elif change == 3:
+            e.kind = "lesson" if e.kind == "defect" else "defect"
+        else:
+            i = entries.index(e)
+            new[i] = not new[i]
+        got = _search(kb, new, memo)  # type: ignore[arg-type]
+        assert got == _search(kb, new), change  # type: ignore[arg-type]
+        fewer += memo.searched < sum(new)
+    assert fewer > 10 and any(f for f in got)

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -107,7 +107,7 @@ def _postings() -> array[int]:
     return array("i")
 
 
-def _title_key(title: str) -> str:
+def title_key(title: str) -> str:
     return " ".join(normalise(title).split())
 
 
@@ -157,13 +157,17 @@ class SimilarityIndex:
     body_postings: dict[str, array[int]] = field(default_factory=lambda: defaultdict(_postings))
     same_title: dict[str, array[int]] = field(default_factory=lambda: defaultdict(_postings))
 
-    def add(self, doc: Doc, body: str = "") -> None:
+    def add(self, doc: Doc, body: str = "", title_grams: Set[str] | None = None) -> None:
+        """Index `doc`; `title_grams`, when given, are `grams(doc.title)` worked out before."""
         i = len(self.docs)
         self.docs.append(doc)
         if self.vocabulary is None:
-            self.same_title[_title_key(doc.title)].append(i)
+            self.same_title[title_key(doc.title)].append(i)
         vocabulary = self.vocabulary
-        in_title = grams(doc.title) if vocabulary is None else grams_among(doc.title, vocabulary)
+        if title_grams is not None and vocabulary is None:
+            in_title = title_grams
+        else:
+            in_title = grams(doc.title) if vocabulary is None else grams_among(doc.title, vocabulary)
         for g in in_title:
             self.title_postings[g].append(i)
         if body:
@@ -228,7 +232,7 @@ class SimilarityIndex:
         out = []
         # The same title (up to case, width and spacing) first: among entries made of common
         # words only, the candidates sharing the most grams can be too many to all be scored.
-        same = self.same_title.get(_title_key(title), ())
+        same = self.same_title.get(title_key(title), ())
         candidates = dict.fromkeys(same[:CANDIDATES]) | self._candidates(grams(title), False, CANDIDATES)[0]
         for i in candidates:
             doc = self.docs[i]

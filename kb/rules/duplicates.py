@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, Protocol
 
-from defectkb.authoring.similar import Doc, SimilarityIndex, has_cjk, title_ratio
+from defectkb.authoring.similar import Doc, SimilarityIndex, grams, has_cjk, title_key, title_ratio
 from defectkb.diagnostics import Diagnostic, Severity
 
 if TYPE_CHECKING:
@@ -43,7 +43,27 @@ def _is_new(kb: KnowledgeBase, entry: Entry) -> bool:
     return bool(statuses) and entry.model.status.value == statuses[0]
 
 
-def check_duplicates(kb: KnowledgeBase, store: ResultStore | None = None) -> Iterator[Diagnostic]:
+class SearchMemo:
+    """The last search's inputs and findings, for a process that checks one knowledge base again
+    and again (the preview). After an edit, only the titles whose result the edit can change are
+    looked up again; the findings are exactly those of a full search (a test compares them).
+
+    A title's lookup reads the postings of its own grams, the entries sharing its title key, the
+    number of entries and the entries it finds. So with the same entries in the same order, it
+    can change only if an entry that was edited (id, title, path or kind) had or has one of its
+    grams or its title key; every other title keeps its findings.
+    """
+
+    def __init__(self) -> None:
+        self.docs: list[tuple[str, str, str, str]] = []  # per entry: id, title, path shown, kind
+        self.grams: list[frozenset[str]] = []
+        self.new: list[bool] = []
+        self.found: dict[int, Finding] = {}
+        self.searched = 0  # titles looked up by the latest search (read by tests)
+
+
+def check_duplicates(kb: KnowledgeBase, store: ResultStore | None = None,
+                     memo: SearchMemo | None = None) -> Iterator[Diagnostic]:
     new = [_is_new(kb, e) for e in kb.entries]
     if not any(new):
         return
@@ -54,7 +74,7 @@ def check_duplicates(kb: KnowledgeBase, store: ResultStore | None = None) -> Ite
         if isinstance(cached, list):
             found = cached
     if found is None:
-        found = _search(kb, new)
+        found = _search(kb, new, memo)
         if store is not None:
             store.keep_result(NAME, key, found)
     for i, message, hint in found:
@@ -62,28 +82,48 @@ def check_duplicates(kb: KnowledgeBase, store: ResultStore | None = None) -> Ite
         yield entry.diag("KB310", entry.pos("title", key=True), message, hint, Severity.WARNING)
 
 
-def _search(kb: KnowledgeBase, new: list[bool]) -> list[Finding]:
+def _search(kb: KnowledgeBase, new: list[bool], memo: SearchMemo | None = None) -> list[Finding]:
+    docs = [(e.id, e.model.title, e.source.display, e.kind) for e in kb.entries]
+    reuse = memo is not None and len(memo.docs) == len(docs) and \
+        all(old[0] == now[0] for old, now in zip(memo.docs, docs, strict=True))
+    if memo is not None and reuse:
+        changed = [i for i, (old, now) in enumerate(zip(memo.docs, docs, strict=True)) if old != now]
+        gram_sets = list(memo.grams)
+        for i in changed:
+            gram_sets[i] = frozenset(grams(docs[i][1]))
+        touched = {g for i in changed for g in memo.grams[i] | gram_sets[i]}
+        keys = {title_key(d[1]) for i in changed for d in (memo.docs[i], docs[i])}
+        redo = [i for i in range(len(docs)) if new[i] and (
+            not memo.new[i] or docs[i] != memo.docs[i] or not gram_sets[i].isdisjoint(touched)
+            or title_key(docs[i][1]) in keys)]
+    else:
+        gram_sets = [frozenset(grams(d[1])) for d in docs]
+        redo = [i for i in range(len(docs)) if new[i]]
     index = SimilarityIndex()
-    for entry in kb.entries:
-        index.add(Doc(entry.id, entry.model.title, entry.source.display, entry.kind))
-    found: list[Finding] = []
-    for i, entry in enumerate(kb.entries):
-        if not new[i]:
-            continue
+    for (eid, title, path, kind), gram_set in zip(docs, gram_sets, strict=True):
+        index.add(Doc(eid, title, path, kind), title_grams=gram_set)
+    results: dict[int, Finding] = {}
+    if memo is not None and reuse:
+        results = {i: f for i, f in memo.found.items() if new[i]}
+    for i in redo:
+        results.pop(i, None)
+        entry = kb.entries[i]
         matches = index.near_titles(entry.model.title, threshold=THRESHOLD, exclude=entry.id)
         if not matches:
             continue
         other = matches[0].doc
         more = f" (and {len(matches) - 1} more)" if len(matches) > 1 else ""
         how = "Chinese segmented into words" if has_cjk(entry.model.title) else "word order ignored"
-        found.append((
+        results[i] = (
             i,
             f"title nearly equals the title of {other.id}{more}: {title_ratio(entry.model.title, other.title):.0f}% "
             f"alike ({how})",
             f"{other.id} in {other.path}: “{other.title}”. If it is the same problem, add to that entry "
             "instead; otherwise make the title say what differs",
-        ))
-    return found
+        )
+    if memo is not None:
+        memo.docs, memo.grams, memo.new, memo.found, memo.searched = docs, gram_sets, list(new), results, len(redo)
+    return [results[i] for i in sorted(results)]
 
 
 def _inputs(kb: KnowledgeBase, new: list[bool]) -> str:
