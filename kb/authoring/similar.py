@@ -15,7 +15,7 @@ import re
 import unicodedata
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Set
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -157,7 +157,7 @@ class SimilarityIndex:
     body_postings: dict[str, array[int]] = field(default_factory=lambda: defaultdict(_postings))
     same_title: dict[str, array[int]] = field(default_factory=lambda: defaultdict(_postings))
 
-    def add(self, doc: Doc, body: str = "", title_grams: Set[str] | None = None) -> None:
+    def add(self, doc: Doc, body: str = "", title_grams: Collection[str] | None = None) -> None:
         """Index `doc`; `title_grams`, when given, are `grams(doc.title)` worked out before."""
         i = len(self.docs)
         self.docs.append(doc)
@@ -172,7 +172,7 @@ class SimilarityIndex:
             self.title_postings[g].append(i)
         if body:
             in_body = grams(body) if vocabulary is None else grams_among(body, vocabulary)
-            for g in in_body - in_title:
+            for g in in_body.difference(in_title):
                 self.body_postings[g].append(i)
 
     def _idf(self, df: int) -> float:

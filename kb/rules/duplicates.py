@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import sys
 from collections.abc import Iterator
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, Protocol
@@ -56,7 +57,7 @@ class SearchMemo:
 
     def __init__(self) -> None:
         self.docs: list[tuple[str, str, str, str]] = []  # per entry: id, title, path shown, kind
-        self.grams: list[frozenset[str]] = []
+        self.grams: list[tuple[str, ...]] = []
         self.new: list[bool] = []
         self.found: dict[int, Finding] = {}
         self.searched = 0  # titles looked up by the latest search (read by tests)
@@ -86,22 +87,25 @@ def _search(kb: KnowledgeBase, new: list[bool], memo: SearchMemo | None = None) 
     docs = [(e.id, e.model.title, e.source.display, e.kind) for e in kb.entries]
     reuse = memo is not None and len(memo.docs) == len(docs) and \
         all(old[0] == now[0] for old, now in zip(memo.docs, docs, strict=True))
+    # Without a memo (kb validate, a build) the grams are not kept: 1-2 KiB per entry.
+    gram_sets: list[tuple[str, ...]] | None = None
     if memo is not None and reuse:
         changed = [i for i, (old, now) in enumerate(zip(memo.docs, docs, strict=True)) if old != now]
         gram_sets = list(memo.grams)
         for i in changed:
-            gram_sets[i] = frozenset(grams(docs[i][1]))
-        touched = {g for i in changed for g in memo.grams[i] | gram_sets[i]}
+            gram_sets[i] = _gram_tuple(docs[i][1])
+        touched = {g for i in changed for g in (*memo.grams[i], *gram_sets[i])}
         keys = {title_key(d[1]) for i in changed for d in (memo.docs[i], docs[i])}
         redo = [i for i in range(len(docs)) if new[i] and (
-            not memo.new[i] or docs[i] != memo.docs[i] or not gram_sets[i].isdisjoint(touched)
+            not memo.new[i] or docs[i] != memo.docs[i] or not touched.isdisjoint(gram_sets[i])
             or title_key(docs[i][1]) in keys)]
     else:
-        gram_sets = [frozenset(grams(d[1])) for d in docs]
+        if memo is not None:
+            gram_sets = [_gram_tuple(d[1]) for d in docs]
         redo = [i for i in range(len(docs)) if new[i]]
     index = SimilarityIndex()
-    for (eid, title, path, kind), gram_set in zip(docs, gram_sets, strict=True):
-        index.add(Doc(eid, title, path, kind), title_grams=gram_set)
+    for n, (eid, title, path, kind) in enumerate(docs):
+        index.add(Doc(eid, title, path, kind), title_grams=gram_sets[n] if gram_sets is not None else None)
     results: dict[int, Finding] = {}
     if memo is not None and reuse:
         results = {i: f for i, f in memo.found.items() if new[i]}
@@ -124,6 +128,11 @@ def _search(kb: KnowledgeBase, new: list[bool], memo: SearchMemo | None = None) 
     if memo is not None:
         memo.docs, memo.grams, memo.new, memo.found, memo.searched = docs, gram_sets, list(new), results, len(redo)
     return [results[i] for i in sorted(results)]
+
+
+def _gram_tuple(title: str) -> tuple[str, ...]:
+    """A title's grams as the memo keeps them: a tuple of shared strings (a set would be 5× larger)."""
+    return tuple(sys.intern(g) for g in grams(title))
 
 
 def _inputs(kb: KnowledgeBase, new: list[bool]) -> str:
