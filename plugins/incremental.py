@@ -189,13 +189,13 @@ def _neighbours(entry: Entry) -> set[str]:
 class PreviewState:
     cache: SourceCache = field(default_factory=SourceCache)
     generated: dict[str, str] = field(default_factory=dict)  # src -> digest of the last content
-    contents: dict[str, str] = field(default_factory=dict)  # src -> the last content itself
+    contents: dict[str, tuple[str, str]] = field(default_factory=dict)  # src -> the last (HTML, Markdown)
     fingerprints: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     tags_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
     first: bool = True
     context: tuple[Any, ...] | None = None  # what every page may show besides entries: registries, config
 
-    def plan(self, kb: KnowledgeBase, generated: dict[str, str], files: Files, tags_dir: str) -> None:
+    def plan(self, kb: KnowledgeBase, generated: dict[str, tuple[str, str]], files: Files, tags_dir: str) -> None:
         """Decide, for every page, whether this dirty build must render it again."""
         context = (kb.registry, kb.config, kb.today)
         if self.context is None or self.context != context:
@@ -227,9 +227,12 @@ class PreviewState:
             content = generated.get(file.src_uri)
             if content is None:
                 continue
-            # a page kept by defectkb.site.memo is the very same string as last time: no need to hash it
-            same = self.contents.get(file.src_uri) is content
-            digest = self.generated.get(file.src_uri, "") if same else _digest(content)
+            # A page kept by defectkb.site.memo has the very same HTML string as last time: no need
+            # to join and hash it (at 10,000 entries the generated pages hold tens of megabytes).
+            html, suffix = content
+            last = self.contents.get(file.src_uri)
+            same = last is not None and last[0] is html and last[1] == suffix
+            digest = self.generated.get(file.src_uri, "") if same else _digest(html + suffix)
             self.contents[file.src_uri] = content
             tag = _tag_of(file.src_uri, tags_dir)
             rebuild = (self.first or self.generated.get(file.src_uri) != digest

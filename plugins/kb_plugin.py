@@ -212,7 +212,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         for asset in ("kb.css", "kb.js"):
             files.append(File.generated(config, f"{ASSET_URI}/{asset}", abs_src_path=str(ASSETS / asset)))
         if self.state is not None:
-            contents = {src: page.html + page.markdown_suffix for src, page in self.generated.items()}
+            contents = {src: (page.html, page.markdown_suffix) for src, page in self.generated.items()}
             self.state.plan(self.kb, contents, files, self.config.tags_dir)
         return files
 

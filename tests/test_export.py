@@ -56,3 +56,22 @@ def test_docs_list_the_presets_and_mappings():
     text = (ROOT / "docs" / "import.md").read_text(encoding="utf-8")
     for name in ("jira-csv", "jira-xml", "github", "bugzilla-csv", "zentao-csv", "pingcode.yml", "tapd.yml"):
         assert name in text
+
+
+def test_api_files_are_what_one_json_dump_of_each_file_writes():
+    """api/*.json are joined from records encoded one by one (so the preview can keep them): the
+    bytes are those of json.dumps over each whole file."""
+    import json
+
+    from conftest import CONTENT, load_dir
+    from defectkb.ingest.export import VERSION, api_files, api_record
+
+    kb = load_dir(CONTENT)
+    files = api_files(kb, lambda e: f"/kb/{e.rel_path}")
+    ordered = sorted(kb.entries, key=lambda e: e.id)
+    for name, kinds in (("entries", ("defect", "lesson")), ("defects", ("defect",)), ("lessons", ("lesson",))):
+        items = [api_record(e, f"/kb/{e.rel_path}") for kind in kinds for e in ordered if e.kind == kind]
+        whole = json.dumps({"version": VERSION, "count": len(items), "entries": items}, ensure_ascii=False,
+                           separators=(",", ":"))
+        assert files[f"api/{name}.json"] == whole
+        assert json.loads(whole)["count"] == len(items) > 0

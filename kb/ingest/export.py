@@ -44,22 +44,29 @@ def api_record(entry: Entry, url: str) -> dict[str, Any]:
     }
 
 
-def api_files(kb: KnowledgeBase, url_of: Callable[[Entry], str], prefix: str = "api") -> dict[str, str]:
+def api_files(kb: KnowledgeBase, url_of: Callable[[Entry], str], prefix: str = "api",
+              record_json: Callable[[Entry], str] | None = None) -> dict[str, str]:
     """api/entries.json (every entry) and api/defects.json, api/lessons.json (one kind each):
-    compact JSON, so 100,000 entries stay in the tens of megabytes and a client can load one kind."""
-    records = {"defect": [], "lesson": []}  # type: dict[str, list[dict[str, Any]]]
+    compact JSON, so 100,000 entries stay in the tens of megabytes and a client can load one kind.
+    `record_json` gives an entry's record as JSON (the preview keeps them while entries are
+    unchanged); each record is encoded once for both files it is in."""
+    encode = record_json or (lambda e: compact_json(api_record(e, url_of(e))))
+    records: dict[str, list[str]] = {"defect": [], "lesson": []}
     for e in sorted(kb.entries, key=lambda e: e.id):
-        records[e.kind].append(api_record(e, url_of(e)))
+        records[e.kind].append(encode(e))
 
-    def dump(items: list[dict[str, Any]]) -> str:
-        return json.dumps({"version": VERSION, "count": len(items), "entries": items}, ensure_ascii=False,
-                          separators=(",", ":"))
+    def dump(items: list[str]) -> str:  # what json.dumps of the whole writes, record by record
+        return f'{{"version":{VERSION},"count":{len(items)},"entries":[{",".join(items)}]}}'
 
     return {
         f"{prefix}/entries.json": dump(records["defect"] + records["lesson"]),
         f"{prefix}/defects.json": dump(records["defect"]),
         f"{prefix}/lessons.json": dump(records["lesson"]),
     }
+
+
+def compact_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def full_record(entry: Entry) -> dict[str, Any]:

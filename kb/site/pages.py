@@ -13,7 +13,7 @@ from datetime import date
 
 from defectkb.analytics import PersonStats, entry_date, is_open, median, month, percentile
 from defectkb.enums import Role
-from defectkb.ingest.export import api_files
+from defectkb.ingest.export import api_files, api_record, compact_json
 from defectkb.knowledgebase import Entry
 from defectkb.registry import Product
 from defectkb.site.card import fmt_time
@@ -86,8 +86,21 @@ def data_files(ctx: SiteContext) -> dict[str, str]:
     files = {data_src(ctx, kind): entries_json(ctx, kind) for kind in ("defect", "lesson")}
     files.update(insight_files(ctx))
     # api/entries.json (+ one file per kind): the documented, versioned data of the site (docs/api.md)
-    files.update(api_files(ctx.kb, lambda e: ctx.url(e.rel_path)))
+    files.update(api_files(ctx.kb, lambda e: ctx.url(e.rel_path), record_json=lambda e: _api_json(ctx, e)))
     return files
+
+
+def _api_json(ctx: SiteContext, e: Entry) -> str:
+    """An entry's record in api/*.json; in the preview, kept while the entry is unchanged."""
+    store = ctx.memo
+    key = ("api", e.id, "")
+    version = (ctx.context_version, ctx.entry_versions.get(e.id, -1))
+    if store is not None and (kept := store.rows.get(key)) is not None and kept[0] == version:
+        return kept[1]
+    text = compact_json(api_record(e, ctx.url(e.rel_path)))
+    if store is not None:
+        store.rows[key] = (version, text)
+    return text
 
 
 def insight_pages(ctx: SiteContext) -> Iterator[GeneratedPage]:
