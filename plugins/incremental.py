@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from defectkb.knowledgebase import Entry, KnowledgeBase
@@ -253,8 +253,8 @@ def _tag_of(src: str, tags_dir: str) -> str | None:
 
 def _force(file: File, modified: bool) -> None:
     """Override MkDocs' mtime check for this build (a new File object is made per build)."""
-    dest = Path(file.abs_dest_path)
-    file.is_modified = (lambda: True) if modified or not dest.exists() else (lambda: False)  # type: ignore[method-assign]
+    modified = modified or not os.path.exists(file.abs_dest_path)
+    file.is_modified = (lambda: True) if modified else (lambda: False)  # type: ignore[method-assign]
 
 
 def feed_tags_plugin(config: Any, files: Files, processed: set[str], entries: dict[str, Entry],
