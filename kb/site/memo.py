@@ -58,7 +58,7 @@ class Store:
 
     def __init__(self) -> None:
         self.versions = Versions()
-        self.rows: dict[tuple[str, str, str], tuple[tuple[int, int], str]] = {}
+        self.rows: dict[Hashable, tuple[tuple[int, int], str]] = {}  # entry_piece
         self.pages: dict[Hashable, tuple[object, Any]] = {}
 
 
@@ -118,3 +118,19 @@ def kept(ctx: Any, key: Hashable, inputs: Callable[[], object], make: Callable[[
     files = {k: v for k, v in ctx.extra_files.items() if before.get(k) is not v}
     remember(store, key, given, (value, recorder, files))
     return value
+
+
+def entry_piece(ctx: Any, key: Hashable, entry_id: str, make: Callable[[], str]) -> str:
+    """`make()`: a piece of text that shows one entry (a table row, a JSON record). In the
+    preview, the piece the previous build made under `key` while the entry and the context had
+    the same versions."""
+    store: Store | None = ctx.memo
+    if store is None:
+        return make()
+    version = (ctx.context_version, ctx.entry_versions.get(entry_id, -1))
+    kept = store.rows.get(key)
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    text = make()
+    store.rows[key] = (version, text)
+    return text

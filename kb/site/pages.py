@@ -30,7 +30,7 @@ from defectkb.site.insights import (
     reading_list,
     uncovered_inputs,
 )
-from defectkb.site.memo import kept
+from defectkb.site.memo import entry_piece, kept
 from defectkb.site.tables import entries_json, entry_table
 
 PAGE_ROWS = 100  # rows in the HTML of an index page; the browser pages through the rest
@@ -92,15 +92,7 @@ def data_files(ctx: SiteContext) -> dict[str, str]:
 
 def _api_json(ctx: SiteContext, e: Entry) -> str:
     """An entry's record in api/*.json; in the preview, kept while the entry is unchanged."""
-    store = ctx.memo
-    key = ("api", e.id, "")
-    version = (ctx.context_version, ctx.entry_versions.get(e.id, -1))
-    if store is not None and (kept := store.rows.get(key)) is not None and kept[0] == version:
-        return kept[1]
-    text = compact_json(api_record(e, ctx.url(e.rel_path)))
-    if store is not None:
-        store.rows[key] = (version, text)
-    return text
+    return entry_piece(ctx, ("api", e.id, ""), e.id, lambda: compact_json(api_record(e, ctx.url(e.rel_path))))
 
 
 def insight_pages(ctx: SiteContext) -> Iterator[GeneratedPage]:

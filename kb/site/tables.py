@@ -14,6 +14,7 @@ from defectkb.enums import DefectStatus, LessonStatus, Severity
 from defectkb.knowledgebase import Entry
 from defectkb.site.card import badge
 from defectkb.site.context import SiteContext, esc
+from defectkb.site.memo import entry_piece
 
 
 def _select(name: str, label: str, options: Iterable[tuple[str, str]], any_label: str) -> str:
@@ -113,21 +114,17 @@ def entries_json(ctx: SiteContext, kind: str) -> str:
 
 def _json_row(ctx: SiteContext, e: Entry) -> str:
     """One entry's row of the index JSON; in the preview, kept while the entry is unchanged."""
-    store = ctx.memo
-    key = ("json", e.id, "")
-    version = (ctx.context_version, ctx.entry_versions.get(e.id, -1))
-    if store is not None and (kept := store.rows.get(key)) is not None and kept[0] == version:
-        return kept[1]
+    return entry_piece(ctx, ("json", e.id, ""), e.id, lambda: _render_json_row(ctx, e))
+
+
+def _render_json_row(ctx: SiteContext, e: Entry) -> str:
     m = e.model
     people = [m.pm, *(p for p in (getattr(m, f, None) for f in ("reporter", "assignee", "verifier")) if p),
               *getattr(m, "authors", [])]
     row = [e.id, e.kind, m.title, m.severity.value, m.status.value, " ".join(_products_of(e)),
            getattr(m, "component", None) or "", m.pm, entry_date(e).isoformat(), list(m.tags),
            ctx.url(e.rel_path), " ".join(dict.fromkeys(people)), origin(e)]
-    text = json.dumps(row, ensure_ascii=False, separators=(",", ":"))
-    if store is not None:
-        store.rows[key] = (version, text)
-    return text
+    return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
 
 
 _SEV_RANK = {s.value: i for i, s in enumerate(Severity)}
@@ -141,17 +138,8 @@ def _row(ctx: SiteContext, here: str, e: Entry, kinds: str) -> str:
     cached = ctx.row_cache.get(key)
     if cached is not None:
         return cached
-    store = ctx.memo
-    if store is not None:  # the preview: rows of unchanged entries come from the previous build
-        version = (ctx.context_version, ctx.entry_versions.get(e.id, -1))
-        kept = store.rows.get(key)
-        if kept is not None and kept[0] == version:
-            ctx.row_cache[key] = kept[1]
-            return kept[1]
-        html = ctx.row_cache[key] = _render_row(ctx, here, e, kinds)
-        store.rows[key] = (version, html)
-        return html
-    html = ctx.row_cache[key] = _render_row(ctx, here, e, kinds)
+    # in the preview, rows of unchanged entries come from the previous build
+    html = ctx.row_cache[key] = entry_piece(ctx, key, e.id, lambda: _render_row(ctx, here, e, kinds))
     return html
 
 
