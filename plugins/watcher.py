@@ -14,6 +14,7 @@ serve --watch poll` (or DEFECTKB_WATCH=poll) goes back to polling when saves are
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sys
@@ -73,6 +74,9 @@ def use_native(server: Any, folder: Path) -> str:
         return "polling every 0.5 s"
     if Observer is PollingObserver or server.observer.is_alive():
         return "polling every 0.5 s"
+    problem = _cannot_watch(Observer, folder)
+    if problem:  # e.g. the system's limit of inotify instances or watches is reached
+        return f"polling every 0.5 s (change notifications unavailable: {problem})"
     watched = dict(server._watched_paths)  # MkDocs 1.6: path -> how many asked for it
     for path, count in watched.items():
         for _ in range(count):
@@ -82,6 +86,28 @@ def use_native(server: Any, folder: Path) -> str:
         for _ in range(count):
             server.watch(path)
     return "the operating system's change notifications"
+
+
+def _cannot_watch(observer_class: type, folder: Path) -> str | None:
+    """Why notifications cannot be had for `folder`, found by trying: MkDocs starts its observer
+    only once serving, where a failure would end the preview with a traceback."""
+    from watchdog.events import FileSystemEventHandler
+
+    probe = observer_class()
+    noise = logging.getLogger("watchdog")  # stopped at once, its threads may log a harmless race
+    level = noise.level
+    noise.setLevel(logging.CRITICAL)
+    try:
+        probe.schedule(FileSystemEventHandler(), str(folder), recursive=True)
+        probe.start()
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    finally:
+        if probe.is_alive():
+            probe.stop()
+            probe.join()
+        noise.setLevel(level)
+    return None
 
 
 def _observer_class(base: type) -> type:

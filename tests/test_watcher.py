@@ -85,3 +85,17 @@ def test_polling_when_asked_and_auto_by_the_file_system(tmp_path, monkeypatch):
     local = not sys.platform.startswith("linux") or watcher.filesystem_of(docs) in watcher.LOCAL_FILESYSTEMS
     assert watcher.use_native(server, docs) == ("the operating system's change notifications" if local
                                                 else "polling every 0.5 s")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify: the machines we test on")
+def test_polling_when_notifications_cannot_be_had(tmp_path, monkeypatch):
+    """A folder the system will not watch (here: gone; in life: inotify's limits reached) falls back
+    to polling, with the reason in the log line, instead of a traceback once serving starts."""
+    monkeypatch.setenv(watcher.ENV, "native")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    server = _server(docs)
+    polling = type(server.observer)
+    used = watcher.use_native(server, tmp_path / "gone")
+    assert used.startswith("polling every 0.5 s (change notifications unavailable: ") and len(used) > 60
+    assert type(server.observer) is polling
