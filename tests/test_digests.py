@@ -115,3 +115,61 @@ def test_digest_prints_cleanly():
     assert "size: A4" in block
     for chrome in (".md-header", ".md-sidebar", ".md-footer", ".md-tabs"):
         assert chrome in block.split("{ display: none")[0]
+
+
+def _digests_after(kb, entry, **update):
+    """The digests of `kb` with one entry's fields changed, and whether every entry's digest facts
+    stayed equal."""
+    from dataclasses import replace
+
+    from defectkb.entries import Entry
+    from defectkb.insights.digests import build, digest_facts
+
+    changed = Entry(entry.model.model_copy(update=update), entry.source, entry.sections, entry.rel_path)
+    entries = [changed if e is entry else e for e in kb.entries]
+    edited = replace(kb, entries=entries, by_id={e.id: e for e in entries})
+    same = [digest_facts(e) for e in entries] == [digest_facts(e) for e in kb.entries]
+    return build(edited), edited, same
+
+
+def test_equal_facts_make_equal_digests():
+    """The preview keeps digests while every entry's digest facts are equal (SiteContext.digests):
+    an edit that changes a digest must change a fact. Each field `build` reads is edited here; one
+    missing from `digest_facts` fails this test."""
+    from defectkb.enums import ActionStatus, CauseCategory, DefectStatus, DefectType, Severity
+    from defectkb.insights.digests import build, rebind
+    from defectkb.knowledgebase import load
+
+    kb = load(ROOT / "content")
+    before = build(kb)
+    defect = next(e for e in kb.entries if e.kind == "defect" and e.model.resolved_at is not None
+                  and e.model.assignee)
+    lesson = next(e for e in kb.entries if e.kind == "lesson" and e.model.action_items)
+    item = lesson.model.action_items[0]
+    later = timedelta(days=40)
+    edits = [
+        (defect, {"title": "another title"}), (lesson, {"title": "another title"}),
+        (defect, {"reported_at": defect.model.reported_at - later}),
+        (defect, {"resolved_at": defect.model.resolved_at + later}),
+        (defect, {"resolved_at": None, "status": DefectStatus.fixing}), (defect, {"status": next(s for s in (DefectStatus.closed, DefectStatus.rejected) if s != defect.model.status)}),
+        (defect, {"closed_at": defect.model.resolved_at + later}),
+        (defect, {"severity": Severity.fatal if defect.model.severity != Severity.fatal else Severity.minor}),
+        (defect, {"online": not defect.model.online}), (defect, {"defect_type": next(t for t in DefectType if t != defect.model.defect_type)}),
+        (defect, {"reporter": defect.model.assignee}), (defect, {"assignee": defect.model.reporter}),
+        (lesson, {"created_at": lesson.model.created_at - later}), (lesson, {"cause_category": next(c for c in CauseCategory if c != lesson.model.cause_category)}),
+        (lesson, {"authors": [*lesson.model.authors, "li.lei"]}),
+        *((lesson, {"action_items": [item.model_copy(update={field: value}), *lesson.model.action_items[1:]]})
+          for field, value in (("id", "Z9"), ("description", "another step"), ("owner", "li.lei"),
+                               ("due", item.due - later), ("status", next(s for s in ActionStatus if s != item.status)))),
+    ]
+    kept = 0
+    for entry, update in edits:
+        after, edited, same = _digests_after(kb, entry, **update)
+        as_json = {k: [d.as_json() for d in ds] for k, ds in after.items()}
+        if same:
+            kept += 1
+            assert as_json == {k: [d.as_json() for d in ds] for k, ds in before.items()}, update
+            rebound = rebind(before, edited.by_id)  # what the preview shows: this build's entries
+            assert all(e is edited.by_id[e.id] for ds in rebound.values() for d in ds
+                       for e in (*d.new_defects, *d.resolved, *d.new_lessons, *d.serious, *(a.lesson for a in d.actions)))
+    assert kept == 2, "only the title edits keep every digest fact"

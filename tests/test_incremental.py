@@ -73,7 +73,11 @@ def _preview(root: Path) -> None:
     _build(root, "site", dirty=True)
 
 
-def test_title_edit_reaches_every_page_and_file(site_copy: Path):
+def test_title_edit_reaches_every_page_and_file(site_copy: Path, monkeypatch: pytest.MonkeyPatch):
+    from defectkb.site import context
+
+    built = []
+    monkeypatch.setattr(context, "build_digests", lambda kb, real=context.build_digests: built.append(1) or real(kb))
     _preview(site_copy)
     edit(site_copy / "content" / DEFECT, ("title: 导出发票金额精度丢失", "title: 已改标题 导出发票金额精度丢失"))
     store = memo.store_for(str((site_copy / "content").resolve()))
@@ -83,6 +87,7 @@ def test_title_edit_reaches_every_page_and_file(site_copy: Path):
     hits, misses = memo.stats["hits"], memo.stats["misses"]
     _preview(site_copy)
     assert store.pages["figures"][-1] is figures, "a new title changes no figure: they are reused"
+    assert len(built) == 1, "a new title changes no digest's figures or lists: they are kept, with the new title"
     pm_page = (site_copy / "site" / "people" / "zhang.wei" / "index.html").read_text(encoding="utf-8")
     assert "已改标题" in pm_page
     assert before, "the first build kept no rows: nothing was memoised"

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -93,6 +94,33 @@ def _counts(b: _Bucket, open_at_end: int, today: date) -> dict[str, float | int 
 
 def _by_severity(entries: list[Entry]) -> list[Entry]:
     return sorted(entries, key=lambda e: (SEVERITY_ORDER[e.model.severity.value], e.id))
+
+
+def digest_facts(e: Entry) -> tuple[object, ...]:
+    """Everything `build` reads of an entry. Equal facts of every entry (and the same day) make
+    equal digests, so the preview keeps them through a title or body edit (`SiteContext.digests`);
+    a field read by `build` and missing here would leave a digest stale (tests/test_digests.py
+    compares kept and fresh digests after edits of every field)."""
+    m = e.model
+    if e.kind == "defect":
+        return ("defect", e.id, m.reported_at, m.resolved_at, m.closed_at, m.status, m.severity, m.online,
+                m.defect_type, m.reporter, m.assignee)
+    return ("lesson", e.id, m.created_at, m.cause_category, tuple(m.authors),
+            tuple((i.id, i.description, i.owner, i.due, i.status) for i in m.action_items))
+
+
+def rebind(digests: dict[str, list[Digest]], by_id: Mapping[str, Entry]) -> dict[str, list[Digest]]:
+    """Digests built from equal facts, pointing at the entries of this build (whose titles,
+    bodies and paths may differ from the ones they were built from)."""
+
+    def now(entries: list[Entry]) -> list[Entry]:
+        return [by_id[e.id] for e in entries]
+
+    return {kind: [replace(d, new_defects=now(d.new_defects), resolved=now(d.resolved),
+                           new_lessons=now(d.new_lessons), serious=now(d.serious),
+                           actions=[replace(a, lesson=by_id[a.lesson.id]) for a in d.actions])
+                   for d in ds]
+            for kind, ds in digests.items()}
 
 
 def build(kb: KnowledgeBase, kinds: tuple[str, ...] = KINDS) -> dict[str, list[Digest]]:

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import posixpath
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from defectkb.analytics import PersonStats, Summary, people_stats, summary
 from defectkb.i18n import Labels
-from defectkb.insights.digests import Digest
+from defectkb.insights.digests import Digest, digest_facts, rebind
 from defectkb.insights.digests import build as build_digests
 from defectkb.insights.figures import AllFigures, compute, department_of, entry_facts, lesson_linked_ids
 from defectkb.insights.reading import ReadingList, reading_lists
 from defectkb.knowledgebase import Entry, KnowledgeBase
 from defectkb.site.memo import Store, store_for
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:  # the charts need the `site` extra (altair, vl-convert); the context does not
     from defectkb.charts import Renderer
@@ -63,6 +66,7 @@ class SiteContext:
     charts: Renderer | None = field(default=None, repr=False)
     _prefixes: dict[str, str] = field(default_factory=dict, repr=False)
     row_cache: dict[tuple[str, str, str], str] = field(default_factory=dict, repr=False)
+    _pending: dict[str, tuple[object, ...]] = field(default_factory=dict, repr=False)  # see _facts
 
     @cached_property
     def t(self) -> Labels:
@@ -88,29 +92,45 @@ class SiteContext:
 
     def _kept_figures(self) -> AllFigures:
         """The previous build's figures when every entry's facts are as they were (an edited title
-        or body changes none); else figures from the facts, worked out again only for changed entries."""
-        assert self.memo is not None
-        kb, today = self.kb, self.kb.today
+        or body changes none); else figures from the facts."""
+        kb = self.kb
         dept_of, linked = department_of(kb), lesson_linked_ids(kb)  # linked: lessons link defects
-        versions = self.versions_of(kb.entries)
-        last = self.memo.pages.get("figures")
-        if last is not None and last[0] == self.context_version and last[1] == linked and len(last[2]) == len(versions):
-            facts, same = list(last[3]), True
-            for i, (before, now) in enumerate(zip(last[2], versions, strict=True)):
-                if before != now:
-                    fact = entry_facts(kb.entries[i], dept_of, linked, today)
-                    same = same and fact == facts[i]
-                    facts[i] = fact
-            result = last[4] if same else compute(kb, facts)
+        facts, last = self._facts("figures", linked, lambda e: entry_facts(e, dept_of, linked, kb.today))
+        return self._keep("figures", last if last is not None else compute(kb, facts))
+
+    def _facts(self, name: str, key: object, fact: Callable[[Entry], object]) -> tuple[list[object], Any | None]:
+        """`fact` of every entry, worked out again only for entries whose version changed since the
+        previous preview build, and that build's result for `name` when every fact and `key` (and
+        the context) are as they were then. `_keep` stores this build's result."""
+        assert self.memo is not None
+        versions = self.versions_of(self.kb.entries)
+        last = self.memo.pages.get(name)
+        if last is None or last[0] != (self.context_version, key) or len(last[1]) != len(versions):
+            facts = [fact(e) for e in self.kb.entries]
+            same = False
         else:
-            facts = [entry_facts(e, dept_of, linked, today) for e in kb.entries]
-            result = compute(kb, facts)
-        self.memo.pages["figures"] = (self.context_version, linked, versions, facts, result)
+            facts, same = list(last[2]), True
+            for i, (before, now) in enumerate(zip(last[1], versions, strict=True)):
+                if before != now:
+                    found = fact(self.kb.entries[i])
+                    same = same and found == facts[i]
+                    facts[i] = found
+        self._pending[name] = ((self.context_version, key), versions, facts)
+        return facts, (last[3] if same else None)
+
+    def _keep(self, name: str, result: T) -> T:
+        assert self.memo is not None
+        self.memo.pages[name] = (*self._pending.pop(name), result)
         return result
 
     @cached_property
     def digests(self) -> dict[str, list[Digest]]:
-        return build_digests(self.kb)
+        if self.memo is None:
+            return build_digests(self.kb)
+        # Kept through edits that change no date, status, severity or person (a title, a body);
+        # the kept digests then point at this build's entries.
+        _, last = self._facts("digests", None, digest_facts)
+        return self._keep("digests", rebind(last, self.kb.by_id) if last is not None else build_digests(self.kb))
 
     @cached_property
     def reading(self) -> dict[str, ReadingList]:
