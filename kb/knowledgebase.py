@@ -20,7 +20,7 @@ from defectkb.cache.store import ValidationCache, cache_home, cache_key
 from defectkb.config import Config, ConfigError, find_config, load_config
 from defectkb.diagnostics import Diagnostic, Severity
 from defectkb.entries import Entry, KnowledgeBase, Rule
-from defectkb.loader import Limits, SourceCache, SourceFile, walk
+from defectkb.loader import Limits, Made, SourceCache, SourceFile, walk
 from defectkb.models import Defect, Lesson
 from defectkb.progress import Progress, Silent
 from defectkb.registry import load_registry
@@ -146,14 +146,15 @@ def _load(root: Path, config: Config | None, display_base: Path | None, rules: l
         kb.today = config.today
     kb.diagnostics.extend(reg_diags)
     limits = Limits(config.max_file_bytes, config.max_yaml_nodes, config.max_yaml_depth, config.limits.body())
-    if cache is not None:
-        cache.begin()
     disk = None
     if disk_cache is not False:
         folder = cache_home(root) if disk_cache is True else Path(disk_cache)
         disk = ValidationCache(folder, root.resolve(), cache_key(config.model_dump_json()))
     chosen = rules if rules is not None else default_rules()
     content_key = _content_key(kb) if check_content in chosen else None
+    if cache is not None:
+        cache.begin((root, config, base, keep_bodies, content_key))
+    made: dict[Path, Made] = {}  # for the next run of this process (the preview), with a cache
     reader = FileReader(root, config, limits, cache, disk, keep_bodies=keep_bodies, content_key=content_key)
     early = _EarlyContent(kb, reader, content_key) if not keep_bodies else None
 
@@ -165,6 +166,13 @@ def _load(root: Path, config: Config | None, display_base: Path | None, rules: l
     progress.start("reading", len(found), "files")
     for kind, path in found:
         progress.advance()
+        kept = cache.reusable(path, kind) if cache is not None and early is None else None
+        if kept is not None:  # unchanged since the previous run of this process: taken as it is
+            reader.adopt(path, kept.rel, kept.record)
+            kb.sources.append(kept.src)
+            _admit(kb, kept.src, kept.entry, kept.known_id)
+            made[path] = kept
+            continue
         display = _display(path, base)
         if path.suffix.lower() != ".md":
             kb.diagnostics.append(Diagnostic(display, 1, 1, "KB011", Severity.WARNING,
@@ -176,11 +184,15 @@ def _load(root: Path, config: Config | None, display_base: Path | None, rules: l
             continue
         src, record = reader.read(path, display, kind)
         kb.sources.append(src)
-        entry = _check_schema(kb, src, kind, path, reader, record)
+        entry, known_id = _check_schema(src, kind, path, reader, record)
+        _admit(kb, src, entry, known_id)
         reader.release(path)
-        kb.diagnostics.extend(src.diagnostics)
+        if cache is not None and (key := cache.key_of(path)) is not None:
+            made[path] = Made(key, kind, reader.rel_path(path), record, src, entry, known_id)
         if early is not None:
             early.add(src, entry)
+    if cache is not None:
+        cache.made = made
     if early is not None:
         early.flush()
     unread = f", {reader.unread:,} not read again" if reader.unread else ""
@@ -302,33 +314,43 @@ class _EarlyContent:
 _ID_IN_NAME = re.compile(r"^([A-Z][A-Z0-9]*-\d{3,})")
 
 
-def _check_schema(kb: KnowledgeBase, src: SourceFile, folder_kind: str, path: Path,
-                  reader: FileReader, record: Record) -> Entry | None:
+def _check_schema(src: SourceFile, folder_kind: str, path: Path, reader: FileReader,
+                  record: Record) -> tuple[Entry | None, str | None]:
+    """What one file is on its own: its entry (None unless valid) and the id it claims, its
+    schema findings added to its diagnostics."""
     if src.meta is None:
         # Unparseable, but it exists: references to it should not be reported as unknown.
-        if m := _ID_IN_NAME.match(path.name):
-            kb.known_ids.add(m.group(1))
-        return None
+        m = _ID_IN_NAME.match(path.name)
+        return None, (m.group(1) if m else None)
     raw_id = src.meta.get("id")
-    if isinstance(raw_id, str):
-        kb.known_ids.add(raw_id)
+    known_id = raw_id if isinstance(raw_id, str) else None
     src.kind = entry_kind(src.meta, folder_kind)
     # Schema validation and section matching depend only on the file and the configuration:
     # they come with the record, from a cache or freshly made.
     entry_model, sections, found = reader.results(src, record)
     src.diagnostics.extend(found)
     if entry_model is None:
-        return None
+        return None, known_id
     assert isinstance(entry_model, Defect | Lesson) and sections is not None
-    entry = Entry(entry_model, src, sections, reader.rel_path(path))
+    return Entry(entry_model, src, sections, reader.rel_path(path)), known_id
+
+
+def _admit(kb: KnowledgeBase, src: SourceFile, entry: Entry | None, known_id: str | None) -> None:
+    """A file joins the set: its diagnostics, the id it claims, its entry unless the id is taken."""
+    if known_id is not None:
+        kb.known_ids.add(known_id)
+    kb.diagnostics.extend(src.diagnostics)
+    if entry is None:
+        return
     kb.entries.append(entry)
-    if entry.id in kb.by_id:
-        first = kb.by_id[entry.id]
-        src.diag("KB501", entry.pos("id"), f"duplicate id `{entry.id}` (also in {first.source.display})",
-                 "give this entry the next free id; `kb new` picks one")
-    else:
+    first = kb.by_id.get(entry.id)
+    if first is None:
         kb.by_id[entry.id] = entry
-    return entry
+        return
+    # Not in the file's own diagnostics: it depends on the other files (and a kept file's are shared).
+    message = f"duplicate id `{entry.id}` (also in {first.source.display})"
+    kb.diagnostics.append(entry.diag("KB501", entry.pos("id"), message,
+                                     "give this entry the next free id; `kb new` picks one"))
 
 
 def default_rules() -> list[Rule]:

@@ -215,15 +215,32 @@ _intern = sys.intern
 _SHORT = 64  # longer strings (titles, descriptions) rarely repeat
 
 
+@dataclass(slots=True)
+class Made:
+    """What one load made of a file, for the next load of the same process to take as it is
+    while the file is unchanged (`SourceCache.reusable`)."""
+
+    key: tuple[int, int]  # the file's modification time and size when it was read
+    kind: str  # the folder's kind
+    rel: str  # path inside the content folder
+    record: Any  # defectkb.cache.reader.Record
+    src: SourceFile  # with the file's own diagnostics (loader and schema); never changed once made
+    entry: Any  # defectkb.entries.Entry, or None for a file that is no valid entry
+    known_id: str | None  # the id the file claims, valid or not
+
+
 class SourceCache:
     """Parsed files kept between runs of a long-lived process (the preview server), keyed by
-    path and checked by modification time and size: an unchanged file is not parsed again."""
+    path and checked by modification time and size: an unchanged file is not parsed again, and
+    what the previous run made of it (its entry, its diagnostics) is taken as it is."""
 
     def __init__(self) -> None:
         self._files: dict[Path, tuple[tuple[int, int], SourceFile]] = {}
         self.changed: set[Path] = set()  # files parsed (new or modified) by the latest run
         self.derived: dict[Path, Any] = {}  # results computed from a file, dropped when it changes
         self.memos: dict[str, Any] = {}  # what rules over the whole set keep from one run to the next
+        self.made: dict[Path, Made] = {}  # what the latest run made of each file
+        self._settings: object = None
 
     def read(self, path: Path, display: str, root: Path, limits: Limits) -> SourceFile:
         try:
@@ -252,14 +269,37 @@ class SourceCache:
             return key, replace(hit[1], diagnostics=list(hit[1].diagnostics))
         return key, None
 
+    def key_of(self, path: Path) -> tuple[int, int] | None:
+        """The stat key the file had when it was last read."""
+        hit = self._files.get(path)
+        return hit[0] if hit is not None and hit[0] != (-1, -1) else None
+
     def put(self, path: Path, key: tuple[int, int], src: SourceFile) -> None:
         """Remember a freshly read record (before schema checks add to its diagnostics)."""
         self._files[path] = (key, replace(src, diagnostics=list(src.diagnostics)))
         self.derived.pop(path, None)
         self.changed.add(path)
 
-    def begin(self) -> None:
+    def reusable(self, path: Path, kind: str) -> Made | None:
+        """What the previous run made of the file, if the file is unchanged since."""
+        made = self.made.get(path)
+        if made is None or made.kind != kind:
+            return None
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        return made if (st.st_mtime_ns, st.st_size) == made.key else None
+
+    def begin(self, settings: object = None) -> None:
+        """A new run. Under other `settings` (the configuration, where paths are shown from) what
+        was made of the files may differ: everything is read and checked again."""
         self.changed = set()
+        if settings != self._settings:
+            self._files.clear()
+            self.derived.clear()
+            self.made.clear()
+            self._settings = settings
 
 
 def walk(folder: Path) -> list[Path]:

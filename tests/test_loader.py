@@ -184,6 +184,38 @@ def test_source_cache_reparses_only_changed_files_and_keeps_diagnostics(kb_dir):
     assert cache.changed == {path}
     assert "KB104" in codes(third) and "KB104" not in codes(second)
     assert [d.code for d in third.diagnostics].count("KB005") == 1
+    # what was made of an unchanged file is taken as it is: the very same entry
+    assert [e for e in third.entries if e.source.path != path] == [e for e in second.entries if e.source.path != path]
+    assert all(a is b for a, b in zip(second.entries, first.entries, strict=True))
+    assert not any(a is b for a in third.entries for b in second.entries if a.source.path == path)
+
+
+def test_source_cache_reads_everything_again_under_another_configuration(kb_dir):
+    """A kb.yml edit while the preview runs: schema results and sections depend on it."""
+    from defectkb.config import Config
+    from defectkb.knowledgebase import load
+    from defectkb.loader import SourceCache
+
+    cache = SourceCache()
+    load(kb_dir, Config(today=TODAY), display_base=kb_dir, cache=cache)
+    assert "KB014" not in codes(load(kb_dir, Config(today=TODAY), display_base=kb_dir, cache=cache))
+    assert cache.changed == set()
+    strict = Config.model_validate({"today": TODAY, "limits": {"max_line_chars": 20}})
+    tight = load(kb_dir, strict, display_base=kb_dir, cache=cache)
+    assert len(cache.changed) == 2 and "KB014" in codes(tight)
+
+
+def test_duplicate_ids_are_reported_once_per_run_with_kept_files(kb_dir):
+    from defectkb.config import Config
+    from defectkb.knowledgebase import load
+    from defectkb.loader import SourceCache
+
+    cache = SourceCache()
+    text = (kb_dir / DEFECT).read_text(encoding="utf-8")
+    write(kb_dir, "DEF-0001-copy.md", text)
+    runs = [load(kb_dir, Config(today=TODAY), display_base=kb_dir, cache=cache) for _ in range(3)]
+    assert [codes(kb).count("KB501") for kb in runs] == [1, 1, 1]
+    assert cache.changed == set()
 
 
 def test_walk_sorts_as_paths_do(tmp_path: Path) -> None:

@@ -167,6 +167,12 @@ class FileReader:
         self.records[path] = (rel, record)
         return src, record
 
+    def adopt(self, path: Path, rel: str, record: Record) -> None:
+        """The record of a file this run takes as the previous run made it (the preview)."""
+        self.records[path] = (rel, record)
+        if self.disk is not None:
+            self.disk.seen(rel)
+
     def _unchanged(self, path: Path, rel: str, folder_kind: str) -> Record | None:
         """The cached record of a file whose status is the one kept with it, if it holds
         everything this run needs; the file is then not read."""
