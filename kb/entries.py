@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from defectkb.body import Heading
 from defectkb.config import Config
@@ -56,6 +57,10 @@ class KnowledgeBase:
     # (`kb validate --changed-since`, explicit paths); None means "not known": checks that only
     # concern new entries then fall back to entries in their first status.
     added: set[str] | None = None
+    # What rules keep from one run to the next in a long-lived process (the preview server), by
+    # rule; None in a one-off run. A kept finding is reused only for the very same file object,
+    # which the loader hands out again only while its file is unchanged (`SourceCache.reusable`).
+    memos: dict[str, Any] | None = None
 
     @property
     def defects(self) -> list[Entry]:

@@ -141,7 +141,8 @@ def _load(root: Path, config: Config | None, display_base: Path | None, rules: l
     base = display_base if display_base is not None else Path.cwd()
     data_dir = root / config.data_dir
     registry, reg_diags = load_registry(data_dir, _display(data_dir, base))
-    kb = KnowledgeBase(root=root, config=config, registry=registry, added=added)
+    kb = KnowledgeBase(root=root, config=config, registry=registry, added=added,
+                       memos=cache.memos if cache is not None else None)
     if config.today:
         kb.today = config.today
     kb.diagnostics.extend(reg_diags)
@@ -249,15 +250,21 @@ def _per_entry(rule: Rule, kb: KnowledgeBase, reader: FileReader, only_other: bo
     entries that lack them (and stored); in entry order, as one run over every entry gives them.
     With `only_other`, the findings are only stored, and those about no single entry returned."""
     key, name = PER_ENTRY_RULES[rule](kb), getattr(rule, "__name__", str(rule))
-    known: dict[Path, list[Diagnostic]] = {}
+    # In the preview, an entry taken as the previous run made it has the findings it had then.
+    last = kb.memos.get(name, {}) if kb.memos is not None and not only_other else {}
+    known: dict[int, list[Diagnostic]] = {}
     todo: list[Entry] = []
     other: list[Diagnostic] = []
     for entry in kb.entries:
+        hit = last.get(id(entry))
+        if hit is not None and hit[0] is entry and hit[1] == key:
+            known[id(entry)] = hit[2]
+            continue
         packed = reader.findings(entry.source.path, name, key)
         if packed is None:
             todo.append(entry)
         else:
-            known[entry.source.path] = unpack(entry.source.display, packed)
+            known[id(entry)] = unpack(entry.source.display, packed)
     if todo:
         fresh: dict[str, list[Diagnostic]] = {e.source.display: [] for e in todo}
         for d in rule(replace(kb, entries=todo)):
@@ -266,11 +273,13 @@ def _per_entry(rule: Rule, kb: KnowledgeBase, reader: FileReader, only_other: bo
             else:  # not about one of its entries: never cached, never dropped
                 other.append(d)
         for entry in todo:
-            known[entry.source.path] = fresh[entry.source.display]
+            known[id(entry)] = fresh[entry.source.display]
             reader.store_findings(entry.source.path, name, key, fresh[entry.source.display])
     if only_other:
         return other
-    return [d for entry in kb.entries for d in known[entry.source.path]] + other
+    if kb.memos is not None:
+        kb.memos[name] = {id(e): (e, key, known[id(e)]) for e in kb.entries}
+    return [d for entry in kb.entries for d in known[id(entry)]] + other
 
 
 class _EarlyContent:

@@ -231,3 +231,35 @@ def test_walk_sorts_as_paths_do(tmp_path: Path) -> None:
     expected = sorted(tmp_path / n for n in names if "/." not in f"/{n}")
     assert found == expected
     assert [p.relative_to(tmp_path).as_posix() for p in found][:3] == ["a/A.md", "a/B/y.md", "a/z.md"]
+
+
+def test_a_preview_run_reports_what_a_fresh_run_reports(kb_dir):
+    """Kept entries, registry findings and per-entry findings (the preview) against a run
+    without anything kept, after edits of the registry, of one entry and of nothing."""
+    from defectkb.config import Config
+    from defectkb.knowledgebase import load
+    from defectkb.loader import SourceCache
+
+    cache = SourceCache()
+    # findings of several kinds: a broken file, unknown people, a registry-dependent one
+    write(kb_dir, "DEF-0100-bad.md", "---\ntitle: [x\n---\n")
+    text = (kb_dir / DEFECT).read_text(encoding="utf-8")
+    write(kb_dir, "DEF-0101-copy.md", text.replace("id: DEF-0001", "id: DEF-0101").replace("pm: ", "pm: nobody.", 1))
+    people = kb_dir / "_data" / "people.yml"
+
+    def same() -> list[str]:
+        kept = load(kb_dir, Config(today=TODAY), display_base=kb_dir, cache=cache)
+        fresh = load(kb_dir, Config(today=TODAY), display_base=kb_dir)
+        assert sorted(d.sort_key for d in kept.diagnostics) == sorted(d.sort_key for d in fresh.diagnostics)
+        return codes(kept)
+
+    first = same()
+    assert {"KB005", "KB401"} <= set(first)
+    assert same() == first
+    edit(people, ("zhang.wei:\n  name: 张伟\n  roles: [pm]", "zhang.wei:\n  name: 张伟\n  roles: [qa]"))
+    after_registry = same()
+    assert after_registry != first, "a PM who is no longer one: the unchanged entries are checked again"
+    path = kb_dir / DEFECT
+    edit(path, ("severity: serious", "severity: critical"))
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10_000_000))
+    assert "KB104" in same()

@@ -19,14 +19,35 @@ def check_references(kb: KnowledgeBase) -> Iterator[Diagnostic]:
     # Registry references are checked on the raw front matter of every parsed file, so a typo
     # in `pm` is reported even when another field of the same entry fails the schema.
     reg = kb.registry
+    last, now = _kept(kb)
     for src in kb.sources:
-        if src.meta is not None and src.located is not None and not _all_known(reg, src.meta, src.kind):
-            yield from _registry_refs(reg, src)
+        if src.meta is None or src.located is None:
+            continue
+        hit = last.get(id(src))
+        if hit is not None and hit[0] is src:  # the same file object under an equal registry
+            found = hit[1]
+        else:
+            found = [] if _all_known(reg, src.meta, src.kind) else list(_registry_refs(reg, src))
+        if now is not None:
+            now[id(src)] = (src, found)
+        yield from found
     for entry in kb.entries:
         if entry.kind == "defect":
             yield from _defect_links(kb, entry)
         else:
             yield from _lesson_links(kb, entry)
+
+
+def _kept(kb: KnowledgeBase) -> tuple[dict[int, tuple[Any, list[Diagnostic]]],
+                                      dict[int, tuple[Any, list[Diagnostic]]] | None]:
+    """In the preview: the previous run's registry findings per file, if the registry is equal
+    to that run's, and a table for this run's; in a one-off run, nothing."""
+    if kb.memos is None:
+        return {}, None
+    last = kb.memos.get("registry_refs")
+    now: dict[int, tuple[Any, list[Diagnostic]]] = {}
+    kb.memos["registry_refs"] = (kb.registry, now)
+    return (last[1] if last is not None and last[0] == kb.registry else {}), now
 
 
 # The registry fields each kind names, for both the full check and its shortcut.
