@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 
 from defectkb.enums import OPEN_DEFECT_STATUSES, ActionStatus, DefectStatus, Severity
@@ -122,6 +123,27 @@ class PersonStats:
         return dict(out)
 
 
+def people_facts(e: Entry) -> tuple[object, ...]:
+    """Everything `people_stats` reads of an entry: equal facts of every entry (and the same day)
+    make equal figures, up to which entry objects the lists hold (`rebind_people`)."""
+    m = e.model
+    if e.kind == "defect":
+        return ("defect", e.id, m.pm, m.reporter, m.assignee, m.verifier)
+    return ("lesson", e.id, m.pm, tuple(m.authors), tuple(m.reviewers),
+            tuple((i.owner, i.status, i.due) for i in m.action_items))
+
+
+def rebind_people(stats: dict[str, PersonStats], by_id: Mapping[str, Entry]) -> dict[str, PersonStats]:
+    """Figures made from equal facts, holding this build's entries (their other fields may differ)."""
+
+    def now(entries: list[Entry]) -> list[Entry]:
+        return [by_id[e.id] for e in entries]
+
+    return {pid: replace(s, owned=now(s.owned), reported=now(s.reported), assigned=now(s.assigned),
+                         verified=now(s.verified), written=now(s.written), reviewed=now(s.reviewed))
+            for pid, s in stats.items()}
+
+
 def people_stats(kb: KnowledgeBase) -> dict[str, PersonStats]:
     """Figures for every person in the registry, from one pass over the entries."""
     stats = {pid: PersonStats(pid) for pid in kb.registry.people}
@@ -168,6 +190,18 @@ class Summary:
     escape_rate: float | None
     by_severity: Counter[str]
     by_status: Counter[str]
+
+
+def summary_facts(e: Entry) -> tuple[object, ...]:
+    """Everything `summary` reads of an entry (see `people_facts`)."""
+    m = e.model
+    if e.kind == "defect":
+        return ("defect", e.id, m.status, m.severity, m.reported_at, m.resolved_at, m.online)
+    return ("lesson", e.id, m.created_at)
+
+
+def rebind_summary(s: Summary, by_id: Mapping[str, Entry]) -> Summary:
+    return replace(s, open_severe=[by_id[e.id] for e in s.open_severe], latest=[by_id[e.id] for e in s.latest])
 
 
 def summary(kb: KnowledgeBase, latest: int = 10) -> Summary:

@@ -10,7 +10,16 @@ from functools import cached_property
 from html import escape
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from defectkb.analytics import PersonStats, Summary, people_stats, summary
+from defectkb.analytics import (
+    PersonStats,
+    Summary,
+    people_facts,
+    people_stats,
+    rebind_people,
+    rebind_summary,
+    summary,
+    summary_facts,
+)
 from defectkb.i18n import Labels
 from defectkb.insights.digests import Digest, digest_facts, rebind
 from defectkb.insights.digests import build as build_digests
@@ -74,11 +83,17 @@ class SiteContext:
 
     @cached_property
     def stats(self) -> dict[str, PersonStats]:
-        return people_stats(self.kb)
+        if self.memo is None:
+            return people_stats(self.kb)
+        _, last = self._facts("people", None, people_facts)
+        return self._keep("people", rebind_people(last, self.kb.by_id) if last is not None else people_stats(self.kb))
 
     @cached_property
     def summary(self) -> Summary:
-        return summary(self.kb)
+        if self.memo is None:
+            return summary(self.kb)
+        _, last = self._facts("summary", None, summary_facts)
+        return self._keep("summary", rebind_summary(last, self.kb.by_id) if last is not None else summary(self.kb))
 
     @cached_property
     def pm_ids(self) -> frozenset[str]:
