@@ -2,6 +2,13 @@
 of an N-entry knowledge base under cProfile, after a first build and an edit of one title.
 
     python bench/profile_preview.py --entries 10000 [--top 30]
+    python bench/profile_preview.py --entries 10000 --rounds 4 --parts   # unprofiled, per part
+
+`--parts` times every rebuild without the profiler (which inflates Python-heavy work and hides
+C-heavy work), per MkDocs event and per group of generated pages. To compare two versions of
+the code side by side, run it once per checkout, alternating (the machine's speed drifts):
+`PYTHONPATH=<a folder holding a `defectkb` link to the other checkout's kb/, with kb/mkdocs_plugin
+linking to its plugins/>` runs the other version with this script.
 
 In-process and without the search index (the preview indexes in the background anyway).
 Works on a copy of the generated knowledge base (bench/out/preview-N/).
@@ -55,12 +62,60 @@ def _idle(preview_collector: Any) -> str:
     return f"one collection, {preview_collector.seconds:.2f} s"
 
 
+class _Parts:
+    """Unprofiled wall time per part of a rebuild: the plugin's events, the page groups, MkDocs' steps."""
+
+    def __init__(self) -> None:
+        from collections import defaultdict
+
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    def wrap(self, owner: Any, name: str, label: str, *, generator: bool = False) -> None:
+        import functools
+
+        real = getattr(owner, name)
+
+        @functools.wraps(real)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return list(real(*args, **kwargs)) if generator else real(*args, **kwargs)
+            finally:
+                self.seconds[label] += time.perf_counter() - t0
+
+        setattr(owner, name, timed)
+
+    def install(self) -> None:
+        from defectkb.mkdocs_plugin import incremental, kb_plugin
+        from defectkb.site import pages
+        from mkdocs.commands import build
+
+        for name in ("home", "index_page"):
+            self.wrap(pages, name, f"pages:{name}")
+        for name in ("product_pages", "tag_pages", "people_pages", "insight_pages"):
+            self.wrap(pages, name, f"pages:{name}", generator=True)
+        self.wrap(kb_plugin, "data_files", "data files")
+        self.wrap(kb_plugin, "load", "load and rules")
+        self.wrap(incremental.PreviewState, "plan", "plan")
+        for event in ("on_config", "on_files", "on_env", "on_post_build", "on_page_content", "on_post_page"):
+            self.wrap(kb_plugin.DefectKBPlugin, event, f"event:{event}")
+        for name in ("get_files", "get_navigation", "_populate_page", "_build_page"):
+            self.wrap(build, name, f"mkdocs:{name}")
+
+    def summary(self, total: float) -> str:
+        parts = sorted(self.seconds.items(), key=lambda kv: -kv[1])
+        mkdocs = total - self.seconds["event:on_config"] - self.seconds["event:on_files"]
+        return (f"MkDocs and the rest {mkdocs:.2f}; "
+                + ", ".join(f"{k} {v:.2f}" for k, v in parts if v >= 0.01))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--entries", type=int, default=10000)
     ap.add_argument("--top", type=int, default=30)
     ap.add_argument("--rounds", type=int, default=2, help="timed dirty rebuilds (the last is profiled)")
     ap.add_argument("--dump", type=Path, help="also save the profile here (for pstats or snakeviz)")
+    ap.add_argument("--parts", action="store_true", help="no profiler: time every rebuild per part")
     args = ap.parse_args(argv)
     os.environ["NO_MKDOCS_2_WARNING"] = "1"
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
@@ -68,6 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
+    parts = _Parts() if args.parts else None
+    if parts is not None:
+        parts.install()
     kb_dir = ensure_kb(args.entries)
     os.chdir(kb_dir)
     incremental.enable(serving=True, dirty=True)
@@ -89,7 +147,9 @@ def main(argv: list[str] | None = None) -> int:
         text = path.read_text(encoding="utf-8")
         line = next(x for x in text.split("\n") if x.startswith("title: "))
         path.write_text(text.replace(line, f"title: preview probe {n} {time.time()}", 1), encoding="utf-8")
-        profile = cProfile.Profile() if n == args.rounds - 1 else None
+        profile = cProfile.Profile() if n == args.rounds - 1 and parts is None else None
+        if parts is not None:
+            parts.seconds.clear()
         collector.reset()
         t0 = time.perf_counter()
         if profile:
@@ -97,8 +157,13 @@ def main(argv: list[str] | None = None) -> int:
         build(config(), serve_url="http://127.0.0.1:8000/", dirty=True)
         if profile:
             profile.disable()
-        print(f"dirty rebuild {n + 1}: {time.perf_counter() - t0:.2f} s{' (profiled)' if profile else ''}; "
+        total = time.perf_counter() - t0
+        print(f"dirty rebuild {n + 1}: {total:.2f} s{' (profiled)' if profile else ''}; "
               f"garbage collections: {collector.summary()} (before it, while idle: {settled})", flush=True)
+        if parts is not None:
+            print(f"  parts: {parts.summary(total)}", flush=True)
+    if parts is not None:
+        return 0
     out = io.StringIO()
     if args.dump:
         profile.dump_stats(str(args.dump))  # type: ignore[union-attr]
