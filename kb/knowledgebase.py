@@ -156,7 +156,8 @@ def _load(root: Path, config: Config | None, display_base: Path | None, rules: l
     if cache is not None:
         cache.begin((root, config, base, keep_bodies, content_key))
     made: dict[Path, Made] = {}  # for the next run of this process (the preview), with a cache
-    reader = FileReader(root, config, limits, cache, disk, keep_bodies=keep_bodies, content_key=content_key)
+    reader = FileReader(root, config, limits, disk, keep_bodies=keep_bodies, content_key=content_key,
+                        kept=cache is not None)
     early = _EarlyContent(kb, reader, content_key) if not keep_bodies else None
 
     found = []
@@ -183,13 +184,16 @@ def _load(root: Path, config: Config | None, display_base: Path | None, rules: l
             continue
         if path.name in SKIPPED_NAMES:
             continue
+        key = cache.stat_key(path) if cache is not None else None  # before reading: a later write is seen
         src, record = reader.read(path, display, kind)
         kb.sources.append(src)
         entry, known_id = _check_schema(src, kind, path, reader, record)
         _admit(kb, src, entry, known_id)
         reader.release(path)
-        if cache is not None and (key := cache.key_of(path)) is not None:
-            made[path] = Made(key, kind, reader.rel_path(path), record, src, entry, known_id)
+        if cache is not None:
+            cache.changed.add(path)
+            if key is not None:
+                made[path] = Made(key, kind, reader.rel_path(path), record, src, entry, known_id)
         if early is not None:
             early.add(src, entry)
     if cache is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
@@ -54,24 +54,11 @@ class Limits:
     body: BodyLimits = field(default_factory=BodyLimits)
 
 
-def read_source(path: Path, display: str, root: Path, limits: Limits) -> SourceFile:
-    """Read and split one entry file. Problems become diagnostics on the returned record."""
-    src, raw = read_bytes(path, display, root, limits)
-    if raw is not None:
-        parse_bytes(src, raw, limits)
-    return src
-
-
-def read_bytes(path: Path, display: str, root: Path, limits: Limits) -> tuple[SourceFile, bytes | None]:
-    """The file's bytes, or None with a diagnostic on the record when it must not or cannot be read."""
-    src, raw, _ = read_file(path, display, root, limits)
-    return src, raw
-
-
 def read_file(path: Path, display: str, root: Path,
               limits: Limits) -> tuple[SourceFile, bytes | None, os.stat_result | None]:
-    """`read_bytes`, plus the file's status as it was before its bytes were read (None for a
-    symlink or an unread file): an edit after that changes the status the validation cache keeps,
+    """The file's bytes, or None with a diagnostic on the record when it must not or cannot be
+    read; and the file's status as it was before its bytes were read (None for a symlink or an
+    unread file): an edit after that changes the status the validation cache keeps,
     so a record is never tied to a status newer than its bytes."""
     src = SourceFile(path, display)
     start = Position(1, 1)
@@ -230,74 +217,37 @@ class Made:
 
 
 class SourceCache:
-    """Parsed files kept between runs of a long-lived process (the preview server), keyed by
-    path and checked by modification time and size: an unchanged file is not parsed again, and
-    what the previous run made of it (its entry, its diagnostics) is taken as it is."""
+    """What one load made of each file (`Made`), kept for the next load of the same long-lived
+    process (the preview server) and taken as it is while the file's modification time and size
+    are unchanged: an unchanged file is neither read nor checked again."""
 
     def __init__(self) -> None:
-        self._files: dict[Path, tuple[tuple[int, int], SourceFile]] = {}
-        self.changed: set[Path] = set()  # files parsed (new or modified) by the latest run
-        self.derived: dict[Path, Any] = {}  # results computed from a file, dropped when it changes
-        self.memos: dict[str, Any] = {}  # what rules over the whole set keep from one run to the next
         self.made: dict[Path, Made] = {}  # what the latest run made of each file
+        self.changed: set[Path] = set()  # files read (new or modified) by the latest run
+        self.memos: dict[str, Any] = {}  # what rules over the whole set keep from one run to the next
         self._settings: object = None
 
-    def read(self, path: Path, display: str, root: Path, limits: Limits) -> SourceFile:
+    @staticmethod
+    def stat_key(path: Path) -> tuple[int, int] | None:
+        """What tells a changed file from an unchanged one; None when the file cannot be stat'ed."""
         try:
             st = path.stat()
-            key = (st.st_mtime_ns, st.st_size)
         except OSError:
-            key = (-1, -1)
-        hit = self._files.get(path)
-        if hit is not None and hit[0] == key and key != (-1, -1):
-            return replace(hit[1], diagnostics=list(hit[1].diagnostics))
-        src = read_source(path, display, root, limits)
-        self._files[path] = (key, replace(src, diagnostics=list(src.diagnostics)))
-        self.derived.pop(path, None)
-        self.changed.add(path)
-        return src
-
-    def get(self, path: Path) -> tuple[tuple[int, int], SourceFile | None]:
-        """The file's stat key, and a copy of its record if the file is unchanged since `put`."""
-        try:
-            st = path.stat()
-            key = (st.st_mtime_ns, st.st_size)
-        except OSError:
-            return (-1, -1), None
-        hit = self._files.get(path)
-        if hit is not None and hit[0] == key:
-            return key, replace(hit[1], diagnostics=list(hit[1].diagnostics))
-        return key, None
-
-    def key_of(self, path: Path) -> tuple[int, int] | None:
-        """The stat key the file had when it was last read."""
-        hit = self._files.get(path)
-        return hit[0] if hit is not None and hit[0] != (-1, -1) else None
-
-    def put(self, path: Path, key: tuple[int, int], src: SourceFile) -> None:
-        """Remember a freshly read record (before schema checks add to its diagnostics)."""
-        self._files[path] = (key, replace(src, diagnostics=list(src.diagnostics)))
-        self.derived.pop(path, None)
-        self.changed.add(path)
+            return None
+        return st.st_mtime_ns, st.st_size
 
     def reusable(self, path: Path, kind: str) -> Made | None:
         """What the previous run made of the file, if the file is unchanged since."""
         made = self.made.get(path)
         if made is None or made.kind != kind:
             return None
-        try:
-            st = path.stat()
-        except OSError:
-            return None
-        return made if (st.st_mtime_ns, st.st_size) == made.key else None
+        return made if self.stat_key(path) == made.key else None
 
     def begin(self, settings: object = None) -> None:
         """A new run. Under other `settings` (the configuration, where paths are shown from) what
         was made of the files may differ: everything is read and checked again."""
         self.changed = set()
         if settings != self._settings:
-            self._files.clear()
-            self.derived.clear()
             self.made.clear()
             self._settings = settings
 

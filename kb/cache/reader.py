@@ -1,5 +1,6 @@
-"""Reading one entry file through the caches: the preview's in-memory one (unchanged stat, no read)
-and the on-disk one (same bytes, no parse and no schema check); otherwise parse and check it."""
+"""Reading one entry file through the on-disk validation cache (same bytes: no parse and no schema
+check); otherwise parse and check it. (The preview does not even read a file it already has:
+`defectkb.loader.SourceCache`.)"""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from defectkb.body import FlatSections, Heading, match_sections, section_table
 from defectkb.cache.store import ValidationCache, digest
 from defectkb.config import Config
 from defectkb.diagnostics import Diagnostic, Position, Severity
-from defectkb.loader import Limits, SourceCache, SourceFile, decode, parse_bytes, read_file
+from defectkb.loader import Limits, SourceFile, decode, parse_bytes, read_file
 from defectkb.models import MODELS, EntryBase
 from defectkb.schema_check import validate_entry
 from defectkb.yamlsource import Located
@@ -105,11 +106,13 @@ class FileReader:
     that rule does not run).
     """
 
-    def __init__(self, root: Path, config: Config, limits: Limits, memory: SourceCache | None,
-                 disk: ValidationCache | None, *, keep_bodies: bool = True,
-                 content_key: str | None = None) -> None:
+    def __init__(self, root: Path, config: Config, limits: Limits, disk: ValidationCache | None, *,
+                 keep_bodies: bool = True, content_key: str | None = None, kept: bool = False) -> None:
         self.root, self.config, self.limits = root, config, limits
-        self.memory, self.disk = memory, disk
+        self.disk = disk
+        # The caller keeps what this run makes for the next (the preview, `SourceCache`): records
+        # are then never slimmed, nor trusted without reading their file.
+        self.kept = kept
         self.keep_bodies, self.content_key = keep_bodies, content_key
         self.records: dict[Path, tuple[str, Record]] = {}  # path -> (rel path, record)
         self._located: list[tuple[str, Record, Located]] = []  # for the positions worked out later
@@ -123,16 +126,8 @@ class FileReader:
         text = str(path)
         rel = text[len(self._prefix):].replace(os.sep, "/") if text.startswith(self._prefix) else \
             path.relative_to(self.root).as_posix()
-        stat_key = (-1, -1)
-        if self.memory is not None:
-            stat_key, src = self.memory.get(path)
-            record = self.memory.derived.get(path)
-            if src is not None and record is not None and record[1] == folder_kind:
-                self.records[path] = (rel, record)
-                if self.disk is not None:
-                    self.disk.seen(rel)
-                return src, record
-        elif self.disk is not None and not self.keep_bodies and (record := self._unchanged(path, rel, folder_kind)):
+        if (not self.kept and self.disk is not None and not self.keep_bodies
+                and (record := self._unchanged(path, rel, folder_kind))):
             src = self._rebuild(SourceFile(path, display), None, record, rel)
             self.records[path] = (rel, record)
             return src, record
@@ -161,9 +156,6 @@ class FileReader:
                         self._located.append((rel, record, src.located))
         else:
             record = self._check(src, folder_kind, b"", None)  # unreadable: nothing worth keeping on disk
-        if self.memory is not None:
-            self.memory.put(path, stat_key, src)
-            self.memory.derived[path] = record
         self.records[path] = (rel, record)
         return src, record
 
@@ -252,7 +244,7 @@ class FileReader:
         schema results are let go (see `ValidationCache.slim`). Records of this run's parses stay
         whole (they are written at the end), as do those a preview keeps between runs."""
         found = self.records.get(path)
-        if self.keep_bodies or self.memory is not None or self.disk is None or found is None:
+        if self.keep_bodies or self.kept or self.disk is None or found is None:
             return
         record = found[1]
         if record[0] and record is self.disk.peek(found[0]) and found[0] not in self._fresh:
