@@ -161,10 +161,10 @@ def test_equal_facts_make_equal_results():
     from defectkb.analytics import people_facts, people_stats, rebind_people, rebind_summary, summary, summary_facts
     from defectkb.entries import Entry
     from defectkb.enums import ActionStatus, CauseCategory, DefectStatus, DefectType, Severity
-    from defectkb.insights.digests import build, digest_facts, rebind
+    from defectkb.insights.digests import build, digest_facts, rebind_digests
     from defectkb.knowledgebase import load
 
-    kept_results = {"digests": (digest_facts, build, rebind), "summary": (summary_facts, summary, rebind_summary),
+    kept_results = {"digests": (digest_facts, build, rebind_digests), "summary": (summary_facts, summary, rebind_summary),
                     "people": (people_facts, people_stats, rebind_people)}
     kb = load(ROOT / "content")
     defect = next(e for e in kb.entries if e.kind == "defect" and e.model.resolved_at is not None

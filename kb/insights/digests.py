@@ -109,7 +109,7 @@ def digest_facts(e: Entry) -> tuple[object, ...]:
             tuple((i.id, i.description, i.owner, i.due, i.status) for i in m.action_items))
 
 
-def rebind(digests: dict[str, list[Digest]], by_id: Mapping[str, Entry]) -> dict[str, list[Digest]]:
+def rebind_digests(digests: dict[str, list[Digest]], by_id: Mapping[str, Entry]) -> dict[str, list[Digest]]:
     """Digests built from equal facts, pointing at the entries of this build (whose titles,
     bodies and paths may differ from the ones they were built from)."""
 

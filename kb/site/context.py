@@ -21,7 +21,7 @@ from defectkb.analytics import (
     summary_facts,
 )
 from defectkb.i18n import Labels
-from defectkb.insights.digests import Digest, digest_facts, rebind
+from defectkb.insights.digests import Digest, digest_facts, rebind_digests
 from defectkb.insights.digests import build as build_digests
 from defectkb.insights.figures import AllFigures, compute, department_of, entry_facts, lesson_linked_ids
 from defectkb.insights.reading import ReadingList, reading_lists
@@ -83,17 +83,11 @@ class SiteContext:
 
     @cached_property
     def stats(self) -> dict[str, PersonStats]:
-        if self.memo is None:
-            return people_stats(self.kb)
-        _, last = self._facts("people", None, people_facts)
-        return self._keep("people", rebind_people(last, self.kb.by_id) if last is not None else people_stats(self.kb))
+        return self._kept_result("people", people_facts, people_stats, rebind_people)
 
     @cached_property
     def summary(self) -> Summary:
-        if self.memo is None:
-            return summary(self.kb)
-        _, last = self._facts("summary", None, summary_facts)
-        return self._keep("summary", rebind_summary(last, self.kb.by_id) if last is not None else summary(self.kb))
+        return self._kept_result("summary", summary_facts, summary, rebind_summary)
 
     @cached_property
     def pm_ids(self) -> frozenset[str]:
@@ -138,14 +132,18 @@ class SiteContext:
         self.memo.pages[name] = (*self._pending.pop(name), result)
         return result
 
+    def _kept_result(self, name: str, fact: Callable[[Entry], object], make: Callable[[KnowledgeBase], T],
+                     rebind: Callable[[T, dict[str, Entry]], T]) -> T:
+        """`make(kb)`. In the preview, the previous build's result while every entry's `fact` is as
+        it was (a title or body edit changes none), pointed at this build's entries by `rebind`."""
+        if self.memo is None:
+            return make(self.kb)
+        _, last = self._facts(name, None, fact)
+        return self._keep(name, rebind(last, self.kb.by_id) if last is not None else make(self.kb))
+
     @cached_property
     def digests(self) -> dict[str, list[Digest]]:
-        if self.memo is None:
-            return build_digests(self.kb)
-        # Kept through edits that change no date, status, severity or person (a title, a body);
-        # the kept digests then point at this build's entries.
-        _, last = self._facts("digests", None, digest_facts)
-        return self._keep("digests", rebind(last, self.kb.by_id) if last is not None else build_digests(self.kb))
+        return self._kept_result("digests", digest_facts, build_digests, rebind_digests)
 
     @cached_property
     def reading(self) -> dict[str, ReadingList]:
