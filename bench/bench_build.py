@@ -9,6 +9,7 @@ For each size, side by side (interleaved), as `python -m mkdocs build -q` subpro
   (b) full: the project's mkdocs.yml (defectkb plugin, its search index, tags, generated pages);
   (c) full without the search index: (b) with the defectkb option `search: none`, which separates
       the Pagefind indexer (a child process of the build) from the build itself.
+Every build starts without the validation cache (`.kb_cache`), as in CI on a fresh clone.
 Wall time is the best of 2 runs up to 2,000 entries and one run above. Peak memory is that of the
 whole process tree (the build and the search indexer it starts, summed: /proc sampled every 50 ms),
 next to the largest single process (ru_maxrss from os.wait4); CPU time is the tree's user + system.
@@ -108,6 +109,8 @@ def site_facts(site: Path, entry_rel: str) -> dict[str, Any]:
 def build(folder: Path, config: Path, site: Path, timeout: float | None, optional: bool = False) -> dict[str, Any]:
     if site.exists():
         shutil.rmtree(site)  # outside the timing: a clean build each time
+    # and a cold one, as in CI on a fresh clone: no validation cache from an earlier run
+    shutil.rmtree(folder / ".kb_cache", ignore_errors=True)
     cmd = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(site)]
     run = run_child(cmd, folder, timeout)
     facts = {"seconds": run.seconds, "cpu_seconds": run.cpu_seconds, "max_rss_kib": run.max_rss_kib,

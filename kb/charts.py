@@ -1,4 +1,4 @@
-"""Static SVG charts made at build time: Vega-Lite specs (Altair) rendered by vl-convert.
+"""Static SVG charts made at build time: Vega-Lite specs rendered by vl-convert.
 
 No JavaScript and no CDN: the SVG is inlined in the page. Text and axes use `currentColor`
 and the background is transparent, so a chart follows the light or dark scheme of the page;
@@ -9,21 +9,23 @@ Rendering is deterministic and cached by the hash of the spec, so identical char
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import hashlib
 import io
 import json
-import multiprocessing
+import os
 import re
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from html import escape
 from typing import Any
 
-import altair as alt
-import vl_convert
 from defectkb.svg import compact
 
 WIDTH = 520  # design width in px; the SVG scales to its box (CSS width: 100%)
@@ -69,7 +71,9 @@ def _remember(key: str, svg: str) -> None:
 
 
 def _render(spec: dict[str, Any]) -> tuple[str, float]:
-    """Runs in the worker process: the SVG and the seconds it took."""
+    """The SVG and the seconds it took, rendered in this process (when the worker cannot)."""
+    import vl_convert  # its renderer costs ~100 MiB once used: in the worker, not here, when it can
+
     t0 = time.perf_counter()
     return vl_convert.vegalite_to_svg(spec), time.perf_counter() - t0
 
@@ -104,7 +108,7 @@ class Renderer:
         self.specs: dict[str, dict[str, Any]] = {}
         self.meta: dict[tuple[str, str], tuple[str, str]] = {}  # (key, fig_id) -> (title, desc)
         self.futures: dict[str, Future[tuple[str, float]]] = {}
-        self.pool: ProcessPoolExecutor | None = None
+        self.worker: _Worker | None = None
         self.waited = 0.0  # seconds the build spent waiting for the worker
         self.recorders: list[list[tuple[Any, ...]]] = []  # defectkb.site.memo: markers a kept page needs again
 
@@ -121,13 +125,13 @@ class Renderer:
         todo = {k: s for k, s in self.specs.items() if k not in _CACHE and k not in self.futures}
         if not todo:
             return
-        try:
-            if self.pool is None:
-                self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-            for key, spec in todo.items():
-                self.futures[key] = self.pool.submit(_render, spec)
-        except (OSError, RuntimeError):  # no worker: render in this process when needed
-            self.close()
+        if self.worker is None:
+            try:
+                self.worker = _Worker()
+            except OSError:  # no worker: render in this process when needed
+                return
+        for key, spec in todo.items():
+            self.futures[key] = self.worker.submit(key, spec)
 
     def svg(self, key: str) -> str:
         svg = _CACHE.get(key)
@@ -161,10 +165,97 @@ class Renderer:
         return _MARKER.sub(swap, html)
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = None
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
         self.futures.clear()
+
+
+# Run as a script, not imported from the package: the worker loads nothing of ours but this file.
+_WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "chart_worker.py")
+
+
+class _Worker:
+    """One process of `defectkb/chart_worker.py`, fed and read by two threads of this one.
+
+    Not a ProcessPoolExecutor: a spawned pool worker imports the parent's main module (MkDocs and
+    everything it loaded) and keeps a resource-tracker process beside it, ~60 MiB the renderer
+    does not need. Specs go in as JSON documents, SVGs come back as lines, in order; each answer resolves the
+    chart's Future. If the process dies, every open Future fails and the charts render here.
+    (The worker renews itself every few charts to bound its memory: see `chart_worker`.)
+    """
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, _WORKER], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.pending: dict[str, Future[tuple[str, float]]] = {}
+        self.lock = threading.Lock()
+        self.queue: list[bytes] = []
+        self.wake = threading.Condition(self.lock)
+        self.closed = False
+        threading.Thread(target=self._write, name="kb-charts-in", daemon=True).start()
+        threading.Thread(target=self._read, name="kb-charts-out", daemon=True).start()
+
+    def submit(self, key: str, spec: Mapping[str, Any]) -> Future[tuple[str, float]]:
+        future: Future[tuple[str, float]] = Future()
+        with self.lock:
+            self.pending[key] = future
+            data = json.dumps([key, spec]).encode("ascii")
+            self.queue.append(b"%d\n%s" % (len(data), data))
+            self.wake.notify()
+        return future
+
+    def _write(self) -> None:
+        """Writes from its own thread: the worker reads a spec only when it has rendered the last."""
+        stdin = self.proc.stdin
+        assert stdin is not None
+        try:
+            while True:
+                with self.lock:
+                    while not self.queue and not self.closed:
+                        self.wake.wait()
+                    if not self.queue:
+                        break
+                    batch, self.queue = self.queue, []
+                for line in batch:
+                    stdin.write(line)
+                stdin.flush()
+        except (OSError, ValueError):
+            pass  # the worker is gone: _read fails what is still open
+        finally:
+            with contextlib.suppress(OSError):
+                stdin.close()
+
+    def _read(self) -> None:
+        stdout = self.proc.stdout
+        assert stdout is not None
+        for line in stdout:
+            try:
+                key, svg, seconds, error = json.loads(line)
+            except ValueError:
+                break
+            with self.lock:
+                future = self.pending.pop(key, None)
+            if future is None:
+                continue
+            if error is None:
+                future.set_result((svg, seconds))
+            else:
+                future.set_exception(RuntimeError(error))
+        with self.lock:
+            left, self.pending = self.pending, {}
+        for future in left.values():
+            future.set_exception(RuntimeError("the chart worker stopped"))
+
+    def stop(self) -> None:
+        """Ends the worker now: at the end of a build nothing is waiting for it any more."""
+        with self.lock:
+            self.closed = True
+            self.queue.clear()
+            self.wake.notify()
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
 
 
 _SVG_OPEN = re.compile(r"<svg\b[^>]*>")
@@ -202,14 +293,13 @@ def data_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
             f"<tbody>{body}</tbody></table></div>")
 
 
-def figure(chart: alt.TopLevelMixin | Mapping[str, Any], *, fig_id: str, title: str, desc: str,
+def figure(spec: Mapping[str, Any], *, fig_id: str, title: str, desc: str,
            header: Sequence[str], rows: Sequence[Sequence[object]], data_label: str = "Data",
            csv_href: str | None = None, definition: str = "", renderer: Renderer | None = None) -> str:
     """A chart as a <figure>: the SVG, a caption (definition) and the data in a <details> table.
 
     With a `renderer` the SVG is a marker until `renderer.fill()`; without, it is rendered now.
     """
-    spec = chart if isinstance(chart, Mapping) else chart.to_dict(validate=False)
     if renderer is not None:
         svg = renderer.marker(spec, fig_id, title, desc)
     else:
@@ -233,6 +323,9 @@ def table_figure(*, fig_id: str, header: Sequence[str], rows: Sequence[Sequence[
 
 
 # -- chart builders: plain rows in, a Vega-Lite spec out ----------------------------------
+# The specs are written as Vega-Lite JSON directly. Altair would build the same dicts (the tests
+# build every chart with it too and compare), but importing it costs every build and every chart
+# worker ~40 MiB, more than the rest of the plugin; these six fixed shapes do not need it.
 
 _SPECS: dict[str, dict[str, Any]] = {}  # hash of a builder's name and arguments -> its spec
 _SPECS_MAX = 4096
@@ -247,12 +340,9 @@ def _memo_key(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
 def _memoised(build: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     """Build a spec once per distinct input (the rows and every option), across builds.
 
-    A preview rebuild regenerates every insight page; Altair takes ~20 ms a chart even without
-    validation, so unchanged charts come from here. The key is the whole input, so a changed row
-    can never be served a stale spec. Specs are shared: callers must not change them.
-    Altair's debug mode (a JSON-schema validation of every object as it is constructed) is off
-    while building: the builders below make fixed shapes, tested against the schema in
-    tests/test_charts.py.
+    A preview rebuild regenerates every insight page; unchanged charts come from here. The key is
+    the whole input, so a changed row can never be served a stale spec. Specs are shared: callers
+    must not change them.
     """
 
     @functools.wraps(build)
@@ -262,8 +352,7 @@ def _memoised(build: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, A
         if spec is not None:
             spec_stats["memoised"] += 1
             return spec
-        with alt.utils.schemapi.debug_mode(False):
-            spec = build(*args, **kwargs)
+        spec = build(*args, **kwargs)
         spec_stats["built"] += 1
         if len(_SPECS) >= _SPECS_MAX:
             _SPECS.clear()
@@ -273,21 +362,18 @@ def _memoised(build: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, A
     return wrapper
 
 
+def _field(name: str, kind: str, **props: Any) -> dict[str, Any]:
+    """An encoding channel: `kind` is the Vega-Lite type (nominal, ordinal, quantitative)."""
+    return {"field": name, "type": kind, **props}
 
-def _base(rows: list[dict[str, Any]], title: str) -> alt.Chart:
-    return alt.Chart(alt.Data(values=rows)).properties(title=title, width=WIDTH, height=HEIGHT)
 
-
-def _scale(domain: Sequence[str], colors: Mapping[str, str] | None = None) -> alt.Scale:
+def _scale(domain: Sequence[str], colors: Mapping[str, str] | None = None) -> dict[str, Any]:
     rng = [(colors or {}).get(k, SERIES_COLORS[i % len(SERIES_COLORS)]) for i, k in enumerate(domain)]
-    return alt.Scale(domain=list(domain), range=rng)
+    return {"domain": list(domain), "range": rng}
 
 
-def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    spec = chart.to_dict(validate=False)
-    spec["config"] = _CONFIG
-    spec.pop("$schema", None)
-    return spec
+def _chart(rows: list[dict[str, Any]], title: str, width: float, height: float, **body: Any) -> dict[str, Any]:
+    return {"data": {"values": rows}, **body, "title": title, "width": width, "height": height, "config": _CONFIG}
 
 
 @_memoised
@@ -300,39 +386,37 @@ def stacked_columns(rows: list[dict[str, Any]], *, title: str, x_title: str, y_t
     rows: {"x", "key", "n"[, "offset"]}; color_domain: (key, label) in stacking order.
     """
     labels = {k: v for k, v in color_domain}
-    data = [{**r, "label": labels.get(r["key"], r["key"])} for r in rows]
     keys = [k for k, _ in color_domain]
-    enc: dict[str, Any] = {
-        "x": alt.X("x:O", title=x_title, axis=alt.Axis(labelAngle=-45, labelOverlap=True)),
-        "y": alt.Y("sum(n):Q", title=y_title, axis=alt.Axis(tickMinStep=1)),
-        "color": alt.Color("label:N", title=color_title,
-                           scale=_scale([labels[k] for k in keys], {labels[k]: (colors or {}).get(k, "")
-                                                                    for k in keys if (colors or {}).get(k)})),
-        "order": alt.Order("rank:Q"),
-    }
     rank = {k: i for i, k in enumerate(keys)}
-    for d in data:
-        d["rank"] = rank.get(d["key"], 99)
-    chart = _base(data, title).mark_bar()
+    data = [{**r, "label": labels.get(r["key"], r["key"]), "rank": rank.get(r["key"], 99)} for r in rows]
+    enc: dict[str, Any] = {
+        "x": _field("x", "ordinal", title=x_title, axis={"labelAngle": -45, "labelOverlap": True}),
+        "y": _field("n", "quantitative", aggregate="sum", title=y_title, axis={"tickMinStep": 1}),
+        "color": _field("label", "nominal", title=color_title,
+                        scale=_scale([labels[k] for k in keys], {labels[k]: (colors or {}).get(k, "")
+                                                                 for k in keys if (colors or {}).get(k)})),
+        "order": _field("rank", "quantitative"),
+    }
     if offset_domain:
-        enc["xOffset"] = alt.XOffset("offset:N", title=offset_title, sort=list(offset_domain))
-        fade = alt.Scale(domain=list(offset_domain), range=[1.0, 0.55][:len(offset_domain)])
-        enc["opacity"] = alt.Opacity("offset:N", title=offset_title, sort=list(offset_domain), scale=fade)
-    return _spec(chart.encode(**enc))
+        order = list(offset_domain)
+        enc["xOffset"] = _field("offset", "nominal", title=offset_title, sort=order)
+        fade = {"domain": order, "range": [1.0, 0.55][:len(order)]}
+        enc["opacity"] = _field("offset", "nominal", title=offset_title, sort=order, scale=fade)
+    return _chart(data, title, WIDTH, HEIGHT, mark={"type": "bar"}, encoding=enc)
 
 
 @_memoised
 def lines(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: str, series_title: str,
           series: Sequence[str], percent: bool = False) -> dict[str, Any]:
     """One line per series over x. rows: {"x", "series", "y"}."""
-    fmt = ".0%" if percent else "~s"
-    chart = _base(rows, title).mark_line(point=True).encode(
-        x=alt.X("x:O", title=x_title, axis=alt.Axis(labelAngle=-45, labelOverlap=True)),
-        y=alt.Y("y:Q", title=y_title, axis=alt.Axis(format=fmt)),
-        color=alt.Color("series:N", title=series_title, scale=_scale(series),
-                        legend=alt.Legend() if len(series) > 1 else None),
-    )
-    return _spec(chart)
+    enc = {
+        "x": _field("x", "ordinal", title=x_title, axis={"labelAngle": -45, "labelOverlap": True}),
+        "y": _field("y", "quantitative", title=y_title, axis={"format": ".0%" if percent else "~s"}),
+        # one series needs no legend: the title says what the line is
+        "color": _field("series", "nominal", title=series_title, scale=_scale(series),
+                        legend={} if len(series) > 1 else None),
+    }
+    return _chart(rows, title, WIDTH, HEIGHT, mark={"type": "line", "point": True}, encoding=enc)
 
 
 @_memoised
@@ -342,44 +426,43 @@ def pareto(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: str
 
     rows: {"label", "n", "cum"} already sorted.
     """
-    order = [r["label"] for r in rows]
-    base = alt.Chart(alt.Data(values=rows)).encode(
-        x=alt.X("label:N", title=x_title, sort=order, axis=alt.Axis(labelAngle=-40, labelLimit=120)))
-    bars = base.mark_bar(color=SERIES_COLORS[0]).encode(
-        y=alt.Y("n:Q", title=y_title, axis=alt.Axis(tickMinStep=1)))
-    line = base.mark_line(color=SERIES_COLORS[1], point=alt.OverlayMarkDef(color=SERIES_COLORS[1])).encode(
-        y=alt.Y("cum:Q", title=cumulative_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")))
-    chart = alt.layer(bars, line).resolve_scale(y="independent").properties(title=title, width=WIDTH,
-                                                                           height=HEIGHT)
-    return _spec(chart)
+    x = _field("label", "nominal", title=x_title, sort=[r["label"] for r in rows],
+               axis={"labelAngle": -40, "labelLimit": 120})
+    bars = {"mark": {"type": "bar", "color": SERIES_COLORS[0]},
+            "encoding": {"x": x, "y": _field("n", "quantitative", title=y_title, axis={"tickMinStep": 1})}}
+    line = {"mark": {"type": "line", "color": SERIES_COLORS[1], "point": {"color": SERIES_COLORS[1]}},
+            "encoding": {"x": x, "y": _field("cum", "quantitative", title=cumulative_title,
+                                             scale={"domain": [0, 1]}, axis={"format": ".0%"})}}
+    return _chart(rows, title, WIDTH, HEIGHT, layer=[bars, line], resolve={"scale": {"y": "independent"}})
 
 
 @_memoised
 def heatmap(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: str,
             x_order: Sequence[str], y_order: Sequence[str], n_title: str) -> dict[str, Any]:
     """A count matrix with the numbers written in the cells. rows: {"x", "y", "n"}."""
-    base = alt.Chart(alt.Data(values=rows)).encode(
-        x=alt.X("x:N", title=x_title, sort=list(x_order), axis=alt.Axis(labelAngle=-30, labelLimit=110)),
-        y=alt.Y("y:N", title=y_title, sort=list(y_order)))
-    cells = base.mark_rect().encode(color=alt.Color("n:Q", title=n_title, scale=alt.Scale(scheme="oranges"),
-                                                    legend=None))
-    text = base.mark_text(fontSize=12, fontWeight="bold", color="#111").encode(text="n:Q")
-    chart = alt.layer(cells, text).properties(title=title, width=WIDTH * 0.75,
-                                              height=22 * max(1, len(y_order)))
-    return _spec(chart)
+    position = {
+        "x": _field("x", "nominal", title=x_title, sort=list(x_order), axis={"labelAngle": -30, "labelLimit": 110}),
+        "y": _field("y", "nominal", title=y_title, sort=list(y_order)),
+    }
+    cells = {"mark": {"type": "rect"},
+             "encoding": {**position, "color": _field("n", "quantitative", title=n_title,
+                                                      scale={"scheme": "oranges"}, legend=None)}}
+    text = {"mark": {"type": "text", "fontSize": 12, "fontWeight": "bold", "color": "#111"},
+            "encoding": {**position, "text": _field("n", "quantitative")}}
+    return _chart(rows, title, WIDTH * 0.75, 22 * max(1, len(y_order)), layer=[cells, text])
 
 
 @_memoised
 def grouped_bars(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: str,
                  series_title: str, series: Sequence[str], x_order: Sequence[str]) -> dict[str, Any]:
     """Bars per category, side by side per series. rows: {"x", "series", "y"}."""
-    chart = _base(rows, title).mark_bar().encode(
-        x=alt.X("x:N", title=x_title, sort=list(x_order), axis=alt.Axis(labelAngle=0, labelLimit=110)),
-        xOffset=alt.XOffset("series:N", sort=list(series)),
-        y=alt.Y("y:Q", title=y_title),
-        color=alt.Color("series:N", title=series_title, scale=_scale(series)),
-    )
-    return _spec(chart)
+    enc = {
+        "x": _field("x", "nominal", title=x_title, sort=list(x_order), axis={"labelAngle": 0, "labelLimit": 110}),
+        "xOffset": _field("series", "nominal", sort=list(series)),
+        "y": _field("y", "quantitative", title=y_title),
+        "color": _field("series", "nominal", title=series_title, scale=_scale(series)),
+    }
+    return _chart(rows, title, WIDTH, HEIGHT, mark={"type": "bar"}, encoding=enc)
 
 
 @_memoised
@@ -391,11 +474,11 @@ def share_bars(rows: list[dict[str, Any]], *, title: str, y_title: str, x_title:
     data = [{**r, "label": labels.get(r["key"], r["key"]), "rank": rank.get(r["key"], 99)} for r in rows if r["n"]]
     groups = list(dict.fromkeys(r["group"] for r in rows))
     used = [k for k, _ in color_domain if any(d["key"] == k for d in data)]
-    chart = alt.Chart(alt.Data(values=data)).mark_bar().encode(
-        y=alt.Y("group:N", title=y_title, sort=groups),
-        x=alt.X("sum(n):Q", title=x_title, axis=alt.Axis(tickMinStep=1)),
-        color=alt.Color("label:N", title=None, scale=alt.Scale(domain=[labels[k] for k in used],
-                                                               range=[colors.get(k, "#888") for k in used])),
-        order=alt.Order("rank:Q"),
-    ).properties(title=title, width=WIDTH, height=26 * len(groups))
-    return _spec(chart)
+    enc = {
+        "y": _field("group", "nominal", title=y_title, sort=groups),
+        "x": _field("n", "quantitative", aggregate="sum", title=x_title, axis={"tickMinStep": 1}),
+        "color": _field("label", "nominal", title=None, scale={"domain": [labels[k] for k in used],
+                                                              "range": [colors.get(k, "#888") for k in used]}),
+        "order": _field("rank", "quantitative"),
+    }
+    return _chart(data, title, WIDTH, 26 * len(groups), mark={"type": "bar"}, encoding=enc)

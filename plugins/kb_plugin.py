@@ -8,11 +8,13 @@ parse), an escaped title and the metadata card; their HTML is sanitised.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from html import escape
 from pathlib import Path
 from typing import Any
 
 import defectkb
+from defectkb.authoring.similar import release_segmenter
 from defectkb.cache import CACHE_DIR
 from defectkb.charts import Renderer
 from defectkb.config import CONFIG_NAME, Config, ConfigError, load_config
@@ -42,7 +44,8 @@ log = logging.getLogger("mkdocs.plugins.defectkb")
 
 ASSETS = Path(defectkb.__file__).resolve().parent / "assets"
 ASSET_URI = "assets/defectkb"
-HTML_KEY = "html:"  # spill keys of rendered entry pages; bodies are keyed by their path alone
+HTML_KEY = "html:"  # spill keys of rendered pages; entry bodies are keyed by their path alone
+PAGE_KEY = "page:"  # spill keys of generated pages' HTML, from on_files to on_page_content
 
 
 def entry_title(entry: Entry) -> str:
@@ -73,6 +76,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         # Entry pages' HTML waits on disk from rendering until written, and in a build (not the
         # preview, which reuses them between rebuilds) the entry bodies from loading until rendered.
         self.spill: Spill | None = None
+        self.parking = False  # a build (not the preview): bodies and generated pages wait in the spill too
 
     # -- configuration and loading ----------------------------------------------------------
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -148,9 +152,12 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         if self.spill is not None:
             self.spill.close()
         self.spill = Spill()
-        if self.state is not None or incremental.serving() or self.kb is None:
+        self.parking = not (self.state is not None or incremental.serving() or self.kb is None)
+        if not self.parking or self.kb is None:
             return
         self.kb.shed()
+        release_segmenter()  # the near-duplicate check has run: its dictionary is the largest thing left
+        release_memory()  # before the chart worker starts beside this process
         for rel, entry in self.entries.items():
             self.spill.put(rel, entry.source.body)
             entry.source.body = ""
@@ -200,6 +207,9 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         for page in generate(self.ctx):
             if files.get_file_from_path(page.src) is not None:
                 continue  # a hand-written page of the same path wins
+            if self.parking and self.spill is not None:
+                self.spill.put(PAGE_KEY + page.src, page.html)  # read back once, when the page renders
+                page = replace(page, html="")
             self.generated[page.src] = page
             # The HTML is added after Markdown (on_page_content): Python-Markdown would spend most
             # of the build re-parsing large HTML blocks it has nothing to do with.
@@ -247,7 +257,15 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         if generated is not None:
             note = (f'<p class="kb-audience-note">{escape(self.ctx.t("public_note"))}</p>'
                     if self.view.public and self.ctx is not None else "")
-            return note + (self.ctx.charts.fill(generated.html) if self.ctx.charts else generated.html) + html
+            parked = self.spill.pop(PAGE_KEY + page.file.src_uri) if self.parking and self.spill else None
+            body = generated.html if parked is None else parked
+            content = note + (self.ctx.charts.fill(body) if self.ctx.charts else body) + html
+            # Like an entry page's, its HTML waits on disk until written; not a page with a tag
+            # listing, which mkdocs-material's tags plugin fills in between the two (on_env).
+            if not self.parking or self.spill is None or generated.markdown_suffix:
+                return content
+            self.spill.put(HTML_KEY + page.file.src_uri, content)
+            return ""
         entry = self.entries.get(page.file.src_uri)
         if entry is None or self.ctx is None:
             return html

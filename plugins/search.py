@@ -31,10 +31,12 @@ from mkdocs.exceptions import PluginError
 log = logging.getLogger("mkdocs.plugins.defectkb")
 
 # Entry pages per indexer run, when not set: about a tenth of the pages, between these bounds. The
-# indexer holds ~0.3 MB per Chinese page until it writes, so its peak follows the shard (0.18 GB at
-# 500 pages, 0.6 GB at 2,000), while each shard costs a query about 0.1 MB: ten shards up to 20,000
-# pages keep the index's memory a fraction of the build's; beyond that shards stay at 2,000 pages.
-MIN_SHARD, MAX_SHARD = 500, 2000
+# indexer holds ~0.3 MB per Chinese page until it writes, so its peak follows the shard (0.12 GB at
+# 250 pages, 0.18 GB at 500, 0.6 GB at 2,000), while each shard costs a query about 0.1 MB: ten
+# shards from 2,500 to 20,000 pages keep the index's memory a fraction of the build's; beyond that
+# shards stay at 2,000 pages. Below, shards of 250 keep a small site's index (four shards at 1,000)
+# within what the build itself holds.
+MIN_SHARD, MAX_SHARD = 250, 2000
 BUNDLE = "pagefind"
 MANIFEST = "shards.json"  # {"bundles": ["shard-1/", ...]}: the bundles to merge into the first one
 _lock = threading.Lock()  # the preview indexes in a background thread; never two runs at once

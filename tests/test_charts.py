@@ -1,8 +1,10 @@
-"""Chart specs: memoised by their whole input across builds, never stale, and valid Vega-Lite."""
+"""Chart specs: memoised by their whole input across builds, never stale, valid Vega-Lite, and
+what Altair makes of the same chart (the builders write the JSON themselves, without importing it)."""
 
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import altair as alt
 import jsonschema
@@ -22,6 +24,13 @@ def _calls() -> dict[str, tuple[object, dict[str, object]]]:
         "lines": (charts.lines, dict(rows=[{"x": m, "series": "open", "y": i} for i, m in enumerate(MONTHS)],
                                      title="Backlog", x_title="Month", y_title="Open", series_title="",
                                      series=["open"])),
+        # the other branches: two lines (with a legend), columns with no offset and no colours given
+        "lines_two": (charts.lines, dict(rows=[{"x": m, "series": s, "y": i / 10} for i, m in enumerate(MONTHS)
+                                               for s in ("a", "b")], title="Rates", x_title="Month",
+                                         y_title="%", series_title="Rate", series=["a", "b"], percent=True)),
+        "stacked_plain": (charts.stacked_columns, dict(
+            rows=[{"x": m, "key": k, "n": i + 1} for i, m in enumerate(MONTHS) for k in ("fatal", "other")],
+            title="Flow", x_title="Month", y_title="Defects", color_title=None, color_domain=sev)),
         "pareto": (charts.pareto, dict(rows=[{"label": "a", "n": 3, "cum": 0.6}, {"label": "b", "n": 2, "cum": 1.0}],
                                        title="Types", x_title="Type", y_title="n", cumulative_title="cum")),
         "heatmap": (charts.heatmap, dict(rows=[{"x": "test", "y": "design", "n": 4}], title="Phases", x_title="Found",
@@ -37,9 +46,135 @@ def _calls() -> dict[str, tuple[object, dict[str, object]]]:
 
 
 def _fresh(build: object, kwargs: dict[str, object]) -> dict[str, object]:
-    """The spec as Altair builds it with its schema validation on (no memo)."""
+    """The spec as Altair builds the same chart, with its schema validation on (no memo)."""
     with alt.utils.schemapi.debug_mode(True):
-        return build.__wrapped__(**copy.deepcopy(kwargs))  # type: ignore[attr-defined]
+        return ALTAIR[build.__name__](**copy.deepcopy(kwargs))  # type: ignore[attr-defined]
+
+
+# -- the same charts made with Altair: the reference the hand-written specs must equal ---------
+
+def _base(rows: list[dict[str, Any]], title: str) -> alt.Chart:
+    return alt.Chart(alt.Data(values=rows)).properties(title=title, width=charts.WIDTH, height=charts.HEIGHT)
+
+
+def _scale(domain: list[str], colors: dict[str, str] | None = None) -> alt.Scale:
+    rng = [(colors or {}).get(k, charts.SERIES_COLORS[i % len(charts.SERIES_COLORS)]) for i, k in enumerate(domain)]
+    return alt.Scale(domain=list(domain), range=rng)
+
+
+def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    spec = chart.to_dict(validate=False)
+    spec["config"] = charts._CONFIG
+    spec.pop("$schema", None)
+    return spec
+
+
+def stacked_columns(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: str,
+                    color_title: str, color_domain: list[tuple[str, str]],
+                    colors: dict[str, str] | None = None, offset_title: str | None = None,
+                    offset_domain: list[str] | None = None) -> dict[str, Any]:
+    """Columns per x (a month), stacked by a colour (`key`), optionally side by side by `offset`.
+
+    rows: {"x", "key", "n"[, "offset"]}; color_domain: (key, label) in stacking order.
+    """
+    labels = {k: v for k, v in color_domain}
+    data = [{**r, "label": labels.get(r["key"], r["key"])} for r in rows]
+    keys = [k for k, _ in color_domain]
+    enc: dict[str, Any] = {
+        "x": alt.X("x:O", title=x_title, axis=alt.Axis(labelAngle=-45, labelOverlap=True)),
+        "y": alt.Y("sum(n):Q", title=y_title, axis=alt.Axis(tickMinStep=1)),
+        "color": alt.Color("label:N", title=color_title,
+                           scale=_scale([labels[k] for k in keys], {labels[k]: (colors or {}).get(k, "")
+                                                                    for k in keys if (colors or {}).get(k)})),
+        "order": alt.Order("rank:Q"),
+    }
+    rank = {k: i for i, k in enumerate(keys)}
+    for d in data:
+        d["rank"] = rank.get(d["key"], 99)
+    chart = _base(data, title).mark_bar()
+    if offset_domain:
+        enc["xOffset"] = alt.XOffset("offset:N", title=offset_title, sort=list(offset_domain))
+        fade = alt.Scale(domain=list(offset_domain), range=[1.0, 0.55][:len(offset_domain)])
+        enc["opacity"] = alt.Opacity("offset:N", title=offset_title, sort=list(offset_domain), scale=fade)
+    return _spec(chart.encode(**enc))
+
+
+def lines(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: str, series_title: str,
+          series: list[str], percent: bool = False) -> dict[str, Any]:
+    """One line per series over x. rows: {"x", "series", "y"}."""
+    fmt = ".0%" if percent else "~s"
+    chart = _base(rows, title).mark_line(point=True).encode(
+        x=alt.X("x:O", title=x_title, axis=alt.Axis(labelAngle=-45, labelOverlap=True)),
+        y=alt.Y("y:Q", title=y_title, axis=alt.Axis(format=fmt)),
+        color=alt.Color("series:N", title=series_title, scale=_scale(series),
+                        legend=alt.Legend() if len(series) > 1 else None),
+    )
+    return _spec(chart)
+
+
+def pareto(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: str,
+           cumulative_title: str) -> dict[str, Any]:
+    """Bars in descending order with the cumulative share as a line on a second axis.
+
+    rows: {"label", "n", "cum"} already sorted.
+    """
+    order = [r["label"] for r in rows]
+    base = alt.Chart(alt.Data(values=rows)).encode(
+        x=alt.X("label:N", title=x_title, sort=order, axis=alt.Axis(labelAngle=-40, labelLimit=120)))
+    bars = base.mark_bar(color=charts.SERIES_COLORS[0]).encode(
+        y=alt.Y("n:Q", title=y_title, axis=alt.Axis(tickMinStep=1)))
+    line = base.mark_line(color=charts.SERIES_COLORS[1], point=alt.OverlayMarkDef(color=charts.SERIES_COLORS[1])).encode(
+        y=alt.Y("cum:Q", title=cumulative_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")))
+    chart = alt.layer(bars, line).resolve_scale(y="independent").properties(title=title, width=charts.WIDTH,
+                                                                           height=charts.HEIGHT)
+    return _spec(chart)
+
+
+def heatmap(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: str,
+            x_order: list[str], y_order: list[str], n_title: str) -> dict[str, Any]:
+    """A count matrix with the numbers written in the cells. rows: {"x", "y", "n"}."""
+    base = alt.Chart(alt.Data(values=rows)).encode(
+        x=alt.X("x:N", title=x_title, sort=list(x_order), axis=alt.Axis(labelAngle=-30, labelLimit=110)),
+        y=alt.Y("y:N", title=y_title, sort=list(y_order)))
+    cells = base.mark_rect().encode(color=alt.Color("n:Q", title=n_title, scale=alt.Scale(scheme="oranges"),
+                                                    legend=None))
+    text = base.mark_text(fontSize=12, fontWeight="bold", color="#111").encode(text="n:Q")
+    chart = alt.layer(cells, text).properties(title=title, width=charts.WIDTH * 0.75,
+                                              height=22 * max(1, len(y_order)))
+    return _spec(chart)
+
+
+def grouped_bars(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: str,
+                 series_title: str, series: list[str], x_order: list[str]) -> dict[str, Any]:
+    """Bars per category, side by side per series. rows: {"x", "series", "y"}."""
+    chart = _base(rows, title).mark_bar().encode(
+        x=alt.X("x:N", title=x_title, sort=list(x_order), axis=alt.Axis(labelAngle=0, labelLimit=110)),
+        xOffset=alt.XOffset("series:N", sort=list(series)),
+        y=alt.Y("y:Q", title=y_title),
+        color=alt.Color("series:N", title=series_title, scale=_scale(series)),
+    )
+    return _spec(chart)
+
+
+def share_bars(rows: list[dict[str, Any]], *, title: str, y_title: str, x_title: str,
+               color_domain: list[tuple[str, str]], colors: dict[str, str]) -> dict[str, Any]:
+    """Horizontal bars of counts, one row per group, stacked by key. rows: {"group", "key", "n"}."""
+    labels = dict(color_domain)
+    rank = {k: i for i, (k, _) in enumerate(color_domain)}
+    data = [{**r, "label": labels.get(r["key"], r["key"]), "rank": rank.get(r["key"], 99)} for r in rows if r["n"]]
+    groups = list(dict.fromkeys(r["group"] for r in rows))
+    used = [k for k, _ in color_domain if any(d["key"] == k for d in data)]
+    chart = alt.Chart(alt.Data(values=data)).mark_bar().encode(
+        y=alt.Y("group:N", title=y_title, sort=groups),
+        x=alt.X("sum(n):Q", title=x_title, axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color("label:N", title=None, scale=alt.Scale(domain=[labels[k] for k in used],
+                                                               range=[colors.get(k, "#888") for k in used])),
+        order=alt.Order("rank:Q"),
+    ).properties(title=title, width=charts.WIDTH, height=26 * len(groups))
+    return _spec(chart)
+
+
+ALTAIR = {f.__name__: f for f in (stacked_columns, lines, pareto, heatmap, grouped_bars, share_bars)}
 
 
 @pytest.mark.parametrize("name", list(_calls()))
@@ -76,3 +211,35 @@ def test_a_changed_row_or_option_is_never_served_a_stale_spec(name: str):
     assert new == _fresh(build, changed)
     retitled = {**copy.deepcopy(kwargs), "title": "Another title"}
     assert build(**retitled)["title"] == "Another title"  # type: ignore[operator,index]
+
+
+def _specs() -> list[dict[str, Any]]:
+    return [build(**copy.deepcopy(kwargs)) for build, kwargs in _calls().values()]  # type: ignore[operator]
+
+
+def test_charts_render_in_the_worker_as_they_would_here():
+    charts._CACHE.clear()
+    renderer = charts.Renderer()
+    markers = [renderer.marker(spec, f"fig-{i}", f"Chart {i}", "What it shows") for i, spec in enumerate(_specs())]
+    renderer.start()
+    assert renderer.worker is not None and len(renderer.futures) == len(markers)
+    html = renderer.fill("".join(markers))
+    renderer.close()
+    assert renderer.worker is None and not renderer.futures
+    charts._CACHE.clear()
+    here = "".join(charts.accessible(charts.render_svg(spec), f"fig-{i}", f"Chart {i}", "What it shows")
+                   for i, spec in enumerate(_specs()))
+    assert html == here
+    assert html.count("<svg") == len(markers) and "kb-chart:" not in html
+
+
+def test_a_worker_that_dies_leaves_the_charts_to_this_process():
+    charts._CACHE.clear()
+    renderer = charts.Renderer()
+    markers = [renderer.marker(spec, f"fig-{i}", "t", "d") for i, spec in enumerate(_specs())]
+    renderer.start()
+    assert renderer.worker is not None
+    renderer.worker.proc.kill()
+    html = renderer.fill("".join(markers))
+    renderer.close()
+    assert html.count("<svg") == len(markers) and "kb-chart:" not in html

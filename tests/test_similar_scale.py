@@ -23,3 +23,15 @@ def test_a_repeated_title_of_common_words_is_found_among_thousands() -> None:
     found = [m.doc.id for m in index.near_titles(title, exclude="D-original")]
     assert found[:1] == ["D-again"]
 
+
+
+def test_a_released_dictionary_is_loaded_again_when_needed() -> None:
+    from defectkb.authoring import similar
+
+    title = "登录接口在高并发下返回超时"
+    before = similar.words(title)
+    assert "并发" in before  # segmented with the dictionary, not character by character
+    similar.release_segmenter()
+    assert similar._jieba is None or not similar._jieba.dt.FREQ  # the dictionary is gone
+    assert similar.words(title) == before
+    assert similar.title_ratio(title, "高并发下登录接口返回超时") > 80
