@@ -216,6 +216,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
             files.append(File.generated(config, page.src, content=page.markdown_suffix or "\n"))
         for path, content in data_files(self.ctx).items():
             files.append(File.generated(config, path, content=content))
+        self.ctx.row_cache.clear()  # table rows are shared while pages are generated, not after
         if self.ctx.charts is not None:
             self.ctx.charts.start()  # charts render in a worker while MkDocs renders the entry pages
         self.progress.start("rendering", len(files.documentation_pages()), "pages")

@@ -35,3 +35,13 @@ def test_a_released_dictionary_is_loaded_again_when_needed() -> None:
     assert similar._jieba is None or not similar._jieba.dt.FREQ  # the dictionary is gone
     assert similar.words(title) == before
     assert similar.title_ratio(title, "高并发下登录接口返回超时") > 80
+
+
+def test_jieba_is_loaded_without_pkg_resources() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from defectkb.authoring.similar import words; "
+            "assert '并发' in words('登录接口在高并发下返回超时'); print('pkg_resources' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

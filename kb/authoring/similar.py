@@ -12,6 +12,7 @@ import heapq
 import logging
 import math
 import re
+import sys
 import unicodedata
 from array import array
 from collections import defaultdict
@@ -71,13 +72,26 @@ def grams_among(text: str, vocabulary: frozenset[str]) -> set[str]:
 _jieba: Any = None
 
 
+def _import_jieba() -> Any:
+    """jieba, without pkg_resources: jieba 0.42 finds its dictionary through pkg_resources when it
+    can import it (0.4 s and 10 MiB, for one file path); when it cannot, it opens the very same
+    file next to its module."""
+    blocked = "pkg_resources" not in sys.modules
+    if blocked:
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # makes `import` fail
+    try:
+        import jieba
+    finally:
+        if blocked:
+            del sys.modules["pkg_resources"]
+    jieba.setLogLevel(logging.WARNING)  # it reports building its prefix dictionary on stderr
+    return jieba
+
+
 def _cut(text: str) -> list[str]:
     global _jieba
     if _jieba is None:
-        import jieba  # a second to load its dictionary: only ever for Chinese text
-
-        jieba.setLogLevel(logging.WARNING)  # it reports building its prefix dictionary on stderr
-        _jieba = jieba
+        _jieba = _import_jieba()  # a second to load its dictionary: only ever for Chinese text
     return [w for w in _jieba.lcut(text) if w.strip()]
 
 
