@@ -3,6 +3,7 @@ of an N-entry knowledge base under cProfile, after a first build and an edit of 
 
     python bench/profile_preview.py --entries 10000 [--top 30]
     python bench/profile_preview.py --entries 10000 --rounds 4 --parts   # unprofiled, per part
+    python bench/profile_preview.py --entries 10000 --rounds 4 --parts --edit severity  # charts change
 
 `--parts` times every rebuild without the profiler (which inflates Python-heavy work and hides
 C-heavy work), per MkDocs event and per group of generated pages. To compare two versions of
@@ -109,6 +110,9 @@ class _Parts:
                 + ", ".join(f"{k} {v:.2f}" for k, v in parts if v >= 0.01))
 
 
+SEVERITIES = ["fatal", "serious", "normal", "minor"]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--entries", type=int, default=10000)
@@ -116,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=2, help="timed dirty rebuilds (the last is profiled)")
     ap.add_argument("--dump", type=Path, help="also save the profile here (for pstats or snakeviz)")
     ap.add_argument("--parts", action="store_true", help="no profiler: time every rebuild per part")
+    ap.add_argument("--edit", choices=["title", "severity"], default="title",
+                    help="what each round changes in the newest defect (a severity changes charts)")
     args = ap.parse_args(argv)
     os.environ["NO_MKDOCS_2_WARNING"] = "1"
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
@@ -145,8 +151,10 @@ def main(argv: list[str] | None = None) -> int:
     for n in range(args.rounds):
         settled = _idle(incremental.collector)
         text = path.read_text(encoding="utf-8")
-        line = next(x for x in text.split("\n") if x.startswith("title: "))
-        path.write_text(text.replace(line, f"title: preview probe {n} {time.time()}", 1), encoding="utf-8")
+        line = next(x for x in text.split("\n") if x.startswith(f"{args.edit}: "))
+        new = (f"title: preview probe {n} {time.time()}" if args.edit == "title"
+               else f"severity: {SEVERITIES[(SEVERITIES.index(line.split()[1]) + 1) % len(SEVERITIES)]}")
+        path.write_text(text.replace(line, new, 1), encoding="utf-8")
         profile = cProfile.Profile() if n == args.rounds - 1 and parts is None else None
         if parts is not None:
             parts.seconds.clear()

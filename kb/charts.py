@@ -104,7 +104,9 @@ class Renderer:
     could not start) charts are rendered in this process, with the same result.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_worker: bool = False) -> None:
+        # The preview keeps one worker between rebuilds: a new one takes a second to start V8.
+        self.keep_worker = keep_worker
         self.specs: dict[str, dict[str, Any]] = {}
         self.meta: dict[tuple[str, str], tuple[str, str]] = {}  # (key, fig_id) -> (title, desc)
         self.futures: dict[str, Future[tuple[str, float]]] = {}
@@ -127,7 +129,7 @@ class Renderer:
             return
         if self.worker is None:
             try:
-                self.worker = _Worker()
+                self.worker = _kept_worker() if self.keep_worker else _Worker()
             except OSError:  # no worker: render in this process when needed
                 return
         for key, spec in todo.items():
@@ -165,9 +167,9 @@ class Renderer:
         return _MARKER.sub(swap, html)
 
     def close(self) -> None:
-        if self.worker is not None:
+        if self.worker is not None and not self.keep_worker:
             self.worker.stop()
-            self.worker = None
+        self.worker = None
         self.futures.clear()
 
 
@@ -180,9 +182,9 @@ class _Worker:
 
     Not a ProcessPoolExecutor: a spawned pool worker imports the parent's main module (MkDocs and
     everything it loaded) and keeps a resource-tracker process beside it, ~60 MiB the renderer
-    does not need. Specs go in as JSON documents, SVGs come back as lines, in order; each answer resolves the
-    chart's Future. If the process dies, every open Future fails and the charts render here.
-    (The worker renews itself every few charts to bound its memory: see `chart_worker`.)
+    does not need. Specs go in as JSON documents and SVGs come back as lines, in order; each
+    answer resolves its chart's Future. If the process dies, every open Future fails and the
+    charts render here. (The worker renews itself every hundred charts: see `chart_worker`.)
     """
 
     def __init__(self) -> None:
@@ -197,8 +199,11 @@ class _Worker:
         threading.Thread(target=self._read, name="kb-charts-out", daemon=True).start()
 
     def submit(self, key: str, spec: Mapping[str, Any]) -> Future[tuple[str, float]]:
-        future: Future[tuple[str, float]] = Future()
         with self.lock:
+            future = self.pending.get(key)
+            if future is not None:  # asked for by an earlier rebuild and not drawn yet
+                return future
+            future = Future()
             self.pending[key] = future
             data = json.dumps([key, spec]).encode("ascii")
             self.queue.append(b"%d\n%s" % (len(data), data))
@@ -246,6 +251,9 @@ class _Worker:
             left, self.pending = self.pending, {}
         for future in left.values():
             future.set_exception(RuntimeError("the chart worker stopped"))
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
 
     def stop(self) -> None:
         """Ends the worker now: at the end of a build nothing is waiting for it any more."""
@@ -482,3 +490,15 @@ def share_bars(rows: list[dict[str, Any]], *, title: str, y_title: str, x_title:
         "order": _field("rank", "quantitative"),
     }
     return _chart(data, title, WIDTH, 26 * len(groups), mark={"type": "bar"}, encoding=enc)
+
+
+_kept: _Worker | None = None
+
+
+def _kept_worker() -> _Worker:
+    """The preview's worker, started on first use and again if it died. It ends with this process:
+    its stdin closes, and it stops reading."""
+    global _kept
+    if _kept is None or not _kept.alive():
+        _kept = _Worker()
+    return _kept

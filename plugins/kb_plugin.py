@@ -121,7 +121,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
                                tags_dir=self.config.tags_dir, search=self.config.search == "pagefind",
                                listing_limit=self.config.listing_limit, assets_dir=ASSET_URI,
                                site_url=config.site_url or None, site_name=config.site_name or "",
-                               charts=Renderer())
+                               charts=Renderer(keep_worker=incremental.serving()))
         if not config.site_url:
             log.info("defectkb: no `site_url` in mkdocs.yml, so no Atom feeds (they need absolute links)")
         config.extra_css.append(f"{ASSET_URI}/kb.css")

@@ -243,3 +243,19 @@ def test_a_worker_that_dies_leaves_the_charts_to_this_process():
     html = renderer.fill("".join(markers))
     renderer.close()
     assert html.count("<svg") == len(markers) and "kb-chart:" not in html
+
+
+def test_the_preview_keeps_one_worker_between_rebuilds():
+    pids = []
+    for round_ in range(2):
+        charts._CACHE.clear()  # every rebuild has charts to draw
+        renderer = charts.Renderer(keep_worker=True)
+        spec = {**_specs()[0], "title": f"Rebuild {round_}"}
+        marker = renderer.marker(spec, "fig", "t", "d")
+        renderer.start()
+        assert renderer.worker is not None
+        pids.append(renderer.worker.proc.pid)
+        assert "<svg" in renderer.fill(marker)
+        renderer.close()
+    assert pids[0] == pids[1] and charts._kept is not None and charts._kept.alive()
+    charts._kept.stop()
