@@ -101,7 +101,9 @@ class Renderer:
     Pages get a marker per chart when they are generated (`figure(..., renderer=)`); `start()`
     sends every new spec to one worker process; `fill()` swaps the markers for the SVGs when a
     page's HTML is finally needed, by which time most charts are done. Without a worker (it
-    could not start) charts are rendered in this process, with the same result.
+    could not start) charts are rendered in this process, with the same result. In the preview
+    (`keep_worker`) the worker outlives the build, and each new spec goes to it as soon as its
+    marker is made.
     """
 
     def __init__(self, *, keep_worker: bool = False) -> None:
@@ -111,6 +113,7 @@ class Renderer:
         self.meta: dict[tuple[str, str], tuple[str, str]] = {}  # (key, fig_id) -> (title, desc)
         self.futures: dict[str, Future[tuple[str, float]]] = {}
         self.worker: _Worker | None = None
+        self.no_worker = False  # it could not start: charts render in this process
         self.waited = 0.0  # seconds the build spent waiting for the worker
         self.recorders: list[list[tuple[Any, ...]]] = []  # defectkb.site.memo: markers a kept page needs again
 
@@ -120,17 +123,23 @@ class Renderer:
         key = spec_key(spec)
         if key not in _CACHE:
             self.specs.setdefault(key, dict(spec))
+            if self.keep_worker and key not in self.futures:
+                # the preview's worker is already up: it draws while the other pages are generated
+                self._send({key: self.specs[key]})
         self.meta[(key, fig_id)] = (title, desc)
         return f"<!--kb-chart:{key}:{fig_id}-->"
 
     def start(self) -> None:
-        todo = {k: s for k, s in self.specs.items() if k not in _CACHE and k not in self.futures}
-        if not todo:
+        self._send({k: s for k, s in self.specs.items() if k not in _CACHE and k not in self.futures})
+
+    def _send(self, todo: Mapping[str, dict[str, Any]]) -> None:
+        if not todo or self.no_worker:
             return
         if self.worker is None:
             try:
                 self.worker = _kept_worker() if self.keep_worker else _Worker()
             except OSError:  # no worker: render in this process when needed
+                self.no_worker = True
                 return
         for key, spec in todo.items():
             self.futures[key] = self.worker.submit(key, spec)

@@ -259,3 +259,14 @@ def test_the_preview_keeps_one_worker_between_rebuilds():
         renderer.close()
     assert pids[0] == pids[1] and charts._kept is not None and charts._kept.alive()
     charts._kept.stop()
+
+
+def test_the_preview_sends_a_chart_as_soon_as_its_marker_is_made():
+    charts._CACHE.clear()
+    renderer = charts.Renderer(keep_worker=True)
+    marker = renderer.marker({**_specs()[1], "title": "Sent at once"}, "fig", "t", "d")
+    assert len(renderer.futures) == 1  # before start(): drawing while the other pages are generated
+    renderer.start()
+    assert len(renderer.futures) == 1  # not sent twice
+    assert "<svg" in renderer.fill(marker)
+    renderer.close()
