@@ -418,7 +418,9 @@ def stacked_columns(rows: list[dict[str, Any]], *, title: str, x_title: str, y_t
         order = list(offset_domain)
         enc["xOffset"] = _field("offset", "nominal", title=offset_title, sort=order)
         fade = {"domain": order, "range": [1.0, 0.55][:len(order)]}
-        enc["opacity"] = _field("offset", "nominal", title=offset_title, sort=order, scale=fade)
+        # the legend's swatches in the text colour: the default black is invisible on slate
+        enc["opacity"] = _field("offset", "nominal", title=offset_title, sort=order, scale=fade,
+                                legend={"symbolFillColor": "currentColor"})
     return _chart(data, title, WIDTH, HEIGHT, mark={"type": "bar"}, encoding=enc)
 
 

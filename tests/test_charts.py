@@ -95,7 +95,8 @@ def stacked_columns(rows: list[dict[str, Any]], *, title: str, x_title: str, y_t
     if offset_domain:
         enc["xOffset"] = alt.XOffset("offset:N", title=offset_title, sort=list(offset_domain))
         fade = alt.Scale(domain=list(offset_domain), range=[1.0, 0.55][:len(offset_domain)])
-        enc["opacity"] = alt.Opacity("offset:N", title=offset_title, sort=list(offset_domain), scale=fade)
+        enc["opacity"] = alt.Opacity("offset:N", title=offset_title, sort=list(offset_domain), scale=fade,
+                                     legend=alt.Legend(symbolFillColor="currentColor"))
     return _spec(chart.encode(**enc))
 
 
