@@ -30,7 +30,7 @@ from defectkb.site.memo import Store, store_for
 
 T = TypeVar("T")
 
-if TYPE_CHECKING:  # the charts need the `site` extra (altair, vl-convert); the context does not
+if TYPE_CHECKING:  # the charts need the `site` extra (vl-convert); the context does not
     from defectkb.charts import Renderer
 
 
