@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import os
+import queue
 import re
 import subprocess
 import sys
@@ -199,13 +200,13 @@ class _Worker:
     def __init__(self) -> None:
         self.proc = subprocess.Popen([sys.executable, _WORKER], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.lock = threading.Lock()  # guards `pending` and `finished`, shared with the reader
         self.pending: dict[str, Future[tuple[str, float]]] = {}
-        self.lock = threading.Lock()
-        self.queue: list[bytes] = []
-        self.wake = threading.Condition(self.lock)
-        self.closed = False
+        self.finished = False  # the worker's output has ended: nothing asked from now on is answered
+        self.requests: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()  # None: stop writing
         threading.Thread(target=self._write, name="kb-charts-in", daemon=True).start()
-        threading.Thread(target=self._read, name="kb-charts-out", daemon=True).start()
+        self.reader = threading.Thread(target=self._read, name="kb-charts-out", daemon=True)
+        self.reader.start()
 
     def submit(self, key: str, spec: Mapping[str, Any]) -> Future[tuple[str, float]]:
         with self.lock:
@@ -213,10 +214,12 @@ class _Worker:
             if future is not None:  # asked for by an earlier rebuild and not drawn yet
                 return future
             future = Future()
+            if self.finished:  # the worker died after it was started: the chart renders here
+                future.set_exception(RuntimeError("the chart worker stopped"))
+                return future
             self.pending[key] = future
-            data = json.dumps([key, spec]).encode("ascii")
-            self.queue.append(b"%d\n%s" % (len(data), data))
-            self.wake.notify()
+        data = json.dumps([key, spec]).encode("ascii")
+        self.requests.put(b"%d\n%s" % (len(data), data))
         return future
 
     def _write(self) -> None:
@@ -224,15 +227,8 @@ class _Worker:
         stdin = self.proc.stdin
         assert stdin is not None
         try:
-            while True:
-                with self.lock:
-                    while not self.queue and not self.closed:
-                        self.wake.wait()
-                    if not self.queue:
-                        break
-                    batch, self.queue = self.queue, []
-                for line in batch:
-                    stdin.write(line)
+            while (request := self.requests.get()) is not None:
+                stdin.write(request)
                 stdin.flush()
         except (OSError, ValueError):
             pass  # the worker is gone: _read fails what is still open
@@ -257,19 +253,18 @@ class _Worker:
             else:
                 future.set_exception(RuntimeError(error))
         with self.lock:
+            self.finished = True
             left, self.pending = self.pending, {}
         for future in left.values():
             future.set_exception(RuntimeError("the chart worker stopped"))
+        self.requests.put(None)  # and the writer has nobody left to write to
 
     def alive(self) -> bool:
         return self.proc.poll() is None
 
     def stop(self) -> None:
         """Ends the worker now: at the end of a build nothing is waiting for it any more."""
-        with self.lock:
-            self.closed = True
-            self.queue.clear()
-            self.wake.notify()
+        self.requests.put(None)
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()

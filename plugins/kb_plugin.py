@@ -152,8 +152,8 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         if self.spill is not None:
             self.spill.close()
         self.spill = Spill()
-        self.parking = not (self.state is not None or incremental.serving() or self.kb is None)
-        if not self.parking or self.kb is None:
+        self.parking = self.state is None and not incremental.serving() and self.kb is not None
+        if not self.parking or self.kb is None:  # (the second test for the type checker)
             return
         self.kb.shed()
         release_segmenter()  # the near-duplicate check has run: its dictionary is the largest thing left
@@ -258,7 +258,8 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         if generated is not None:
             note = (f'<p class="kb-audience-note">{escape(self.ctx.t("public_note"))}</p>'
                     if self.view.public and self.ctx is not None else "")
-            parked = self.spill.pop(PAGE_KEY + page.file.src_uri) if self.parking and self.spill else None
+            # (`is not None`: a Spill has a length, and an empty one is falsy)
+            parked = self.spill.pop(PAGE_KEY + page.file.src_uri) if self.parking and self.spill is not None else None
             body = generated.html if parked is None else parked
             content = note + (self.ctx.charts.fill(body) if self.ctx.charts else body) + html
             # Like an entry page's, its HTML waits on disk until written; not a page with a tag

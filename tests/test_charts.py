@@ -271,3 +271,19 @@ def test_the_preview_sends_a_chart_as_soon_as_its_marker_is_made():
     assert len(renderer.futures) == 1  # not sent twice
     assert "<svg" in renderer.fill(marker)
     renderer.close()
+
+
+def test_a_chart_asked_for_after_the_worker_died_renders_here():
+    charts._CACHE.clear()
+    worker = charts._Worker()
+    worker.proc.kill()
+    worker.reader.join(timeout=30)
+    assert not worker.reader.is_alive()
+    with pytest.raises(RuntimeError):  # answered at once, never left waiting for a dead process
+        worker.submit("late", _specs()[0]).result(timeout=10)
+    renderer = charts.Renderer()
+    renderer.worker = worker
+    marker = renderer.marker(_specs()[2], "fig", "t", "d")
+    renderer.start()
+    assert "<svg" in renderer.fill(marker)
+    renderer.close()
