@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import yaml
+from defectkb import yamlsimple
 from defectkb.diagnostics import Position
 from frontmatter.default_handlers import SafeLoader  # CSafeLoader when libyaml is present
 
@@ -138,14 +139,18 @@ def parse(
     `line_offset` is the number of file lines before the YAML text (1 for front matter that
     follows a `---` line), so positions point into the file the user edits.
 
-    Fast path: libyaml's loader builds the values (as a bare parse would); positions are
+    Fast paths: front matter of the usual shape is read line by line (kb.yamlsimple); other
+    documents are parsed by libyaml, and the values built from its nodes. Positions are
     computed later, only for files that get a diagnostic. Anything unusual (anchors, merge
     keys, duplicate keys, tags, deep or huge documents, errors) takes the careful path, which
     reports it at the right line.
     """
     if not _UNUSUAL.search(text):
         try:
-            data = _fast_load(text, _Budget(max_nodes - 1, max_depth))  # the root is one node
+            try:  # the root is one node
+                data = yamlsimple.load(text, max_nodes - 1, max_depth)
+            except yamlsimple.Unusual:
+                data = _fast_load(text, _Budget(max_nodes - 1, max_depth))
         except (yaml.YAMLError, _Unusual, TypeError, ValueError, OverflowError, RecursionError):
             pass  # the careful path reports it
         else:
