@@ -41,6 +41,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for t in targets:
         if not t.exists():
             raise UsageError(f"path not found: {t}")
+    from defectkb.cache.parallel import jobs_wanted
     from defectkb.knowledgebase import LoadOptions, collector_paused, load_options
     from defectkb.progress import TerminalProgress
     from defectkb.vcs.git import GitError, open_repo
@@ -48,7 +49,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     # Every load below keeps per-file results in .kb_cache (docs/cache.md) and shows progress;
     # no rule of kb validate reads a body once the content policy had it: bodies are not kept.
-    options = LoadOptions(disk_cache=not args.no_cache, progress=TerminalProgress(sys.stderr), keep_bodies=False)
+    options = LoadOptions(disk_cache=not args.no_cache, progress=TerminalProgress(sys.stderr), keep_bodies=False,
+                          jobs=jobs_wanted(args.jobs))
     try:
         # Whole inside: what the loads leave behind is dropped before the command ends, and
         # collecting while it is alive would only walk it again.
@@ -293,6 +295,12 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of processes (1 or more), got {text!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kb", description="DefectKB: validate and publish a defect knowledge base.")
     parser.add_argument("--version", action="version", version=f"kb (defectkb) {__version__}")
@@ -306,6 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "untracked), checked against the whole knowledge base; new ids also against REF")
     p.add_argument("--no-cache", action="store_true",
                    help="neither read nor write .kb_cache (per-file results of earlier runs; docs/cache.md)")
+    p.add_argument("--jobs", "-j", type=_jobs, metavar="N",
+                   help="processes that read files the cache has no record of, when there are at least "
+                        "1,000 (default: $KB_JOBS, else one per processor, at most 8; 1: this process only)")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("renumber", help="give an entry the next free id (here and on --onto REF); rename it")

@@ -11,10 +11,13 @@ import gc
 import hashlib
 import os
 import re
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, TextIO
 
+from defectkb.cache import parallel, store
 from defectkb.cache.reader import CONTENT_RULE, FileReader, Record, entry_kind, unpack
 from defectkb.cache.store import ValidationCache, cache_home, cache_key
 from defectkb.config import Config, ConfigError, find_config, load_config
@@ -43,6 +46,9 @@ class LoadOptions:
     # as the files are read. Files whose status is unchanged are not even read (docs/cache.md).
     # Custom rules that read `entry.source.body` need True.
     keep_bodies: bool = True
+    # Processes that may read files without a cached record (`kb validate --jobs`; 1: this one
+    # only). Used without kept bodies and with the disk cache: see defectkb.cache.parallel.
+    jobs: int = 1
 
 
 _options: contextvars.ContextVar[LoadOptions | None] = contextvars.ContextVar("defectkb_load_options",
@@ -116,6 +122,59 @@ def load(root: Path, config: Config | None = None, *, display_base: Path | None 
         return _load(root, config, display_base, rules, cache, added, disk_cache, progress, keep_bodies)
 
 
+def fill_shards(job: dict[str, Any], out: TextIO) -> int:
+    """A worker's part of a cold run in several processes (defectkb.cache.parallel): the files of
+    the cache shards `job["shards"]` read, checked by the per-entry rules and written to the cache,
+    `job["group"]` shards at a time so that memory holds only those. Prints how many files it has
+    read as it goes; returns 0, or 1 when this process would not make the records its parent reads."""
+    store.use_secret(bytes.fromhex(job["secret"]))
+    config = Config.model_validate_json(job["config"])
+    if cache_key(config.model_dump_json()) != job["key"]:
+        return 1  # another code or configuration: records the parent would ignore
+    rules: list[Rule] = [rule for rule in PER_ENTRY_RULES if getattr(rule, "__name__", "") in job["rules"]]
+    root = Path(job["root"])
+    prefix = str(root).rstrip(os.sep) + os.sep
+    group_of = {n: i // job["group"] for i, n in enumerate(job["shards"])}
+    groups: dict[int, list[tuple[str, Path]]] = {}
+    for kind, path in _entry_files(root, config):
+        group = group_of.get(ValidationCache.shard_of(_rel(prefix, path)))
+        if group is not None:
+            groups.setdefault(group, []).append((kind, path))
+    relay = _Relay(out)
+    for _group, files in sorted(groups.items()):
+        with collector_paused():
+            _load(root, config, Path(job["base"]), rules, None, None, Path(job["folder"]), relay, False, only=files)
+    relay.flush()
+    return 0
+
+
+class _Relay:
+    """Progress of a worker: files read, printed every EVERY files for the parent's progress bar."""
+
+    EVERY = 64
+
+    def __init__(self, out: TextIO) -> None:
+        self.out, self.reading, self.count = out, False, 0
+
+    def start(self, doing: str, total: int, unit: str = "files") -> None:
+        self.reading = doing == "reading"
+
+    def advance(self, n: int = 1) -> None:
+        if self.reading:
+            self.count += n
+            if self.count >= self.EVERY:
+                self.flush()
+
+    def flush(self) -> None:
+        if self.count:
+            self.out.write(f"{self.count}\n")
+            self.out.flush()
+            self.count = 0
+
+    def finish(self, summary: str) -> None:
+        self.flush()
+
+
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """No cyclic garbage collection inside: loading makes millions of objects and no reference
@@ -132,7 +191,9 @@ def collector_paused() -> Iterator[None]:
 
 def _load(root: Path, config: Config | None, display_base: Path | None, rules: list[Rule] | None,
           cache: SourceCache | None, added: set[str] | None, disk_cache: bool | Path | None,
-          progress: Progress | None, keep_bodies: bool | None) -> KnowledgeBase:
+          progress: Progress | None, keep_bodies: bool | None, *,
+          only: list[tuple[str, Path]] | None = None) -> KnowledgeBase:
+    """`load`; with `only`, just those entry files (a worker's part: `fill_shards`)."""
     config = config or Config()
     defaults = _options.get() or LoadOptions()
     disk_cache = defaults.disk_cache if disk_cache is None else disk_cache
@@ -147,11 +208,16 @@ def _load(root: Path, config: Config | None, display_base: Path | None, rules: l
         kb.today = config.today
     kb.diagnostics.extend(reg_diags)
     limits = Limits(config.max_file_bytes, config.max_yaml_nodes, config.max_yaml_depth, config.limits.body())
+    found = only if only is not None else _entry_files(root, config)
+    prefix = str(root).rstrip(os.sep) + os.sep
     disk = None
-    if disk_cache is not False:
-        folder = cache_home(root) if disk_cache is True else Path(disk_cache)
-        disk = ValidationCache(folder, root.resolve(), cache_key(config.model_dump_json()))
     chosen = rules if rules is not None else default_rules()
+    if disk_cache is not False:
+        cache_dir = cache_home(root) if disk_cache is True else Path(disk_cache)
+        disk = ValidationCache(cache_dir, root.resolve(), cache_key(config.model_dump_json()))
+        if defaults.jobs > 1 and not keep_bodies and cache is None and only is None and \
+                _in_parallel(disk, config, root, base, chosen, found, prefix, defaults.jobs, progress):
+            disk = ValidationCache(cache_dir, root.resolve(), disk.key)  # what the workers wrote
     content_key = _content_key(kb) if check_content in chosen else None
     if cache is not None:
         cache.begin((root, config, base, keep_bodies, content_key))
@@ -160,11 +226,6 @@ def _load(root: Path, config: Config | None, display_base: Path | None, rules: l
                         kept=cache is not None)
     early = _EarlyContent(kb, reader, content_key) if not keep_bodies else None
 
-    found = []
-    for kind in ("defect", "lesson"):
-        folder = root / config.kind(kind).folder
-        if folder.is_dir():
-            found.extend((kind, path) for path in walk(folder))
     progress.start("reading", len(found), "files")
     for kind, path in found:
         progress.advance()
@@ -228,6 +289,44 @@ def _load(root: Path, config: Config | None, display_base: Path | None, rules: l
     progress.finish(f"checked {len(kb.entries):,} entries")
     reader.save()
     return kb
+
+
+def _entry_files(root: Path, config: Config) -> list[tuple[str, Path]]:
+    found = []
+    for kind in ("defect", "lesson"):
+        folder = root / config.kind(kind).folder
+        if folder.is_dir():
+            found.extend((kind, path) for path in walk(folder))
+    return found
+
+
+def _rel(prefix: str, path: Path) -> str:
+    text = str(path)
+    return text[len(prefix):].replace(os.sep, "/") if text.startswith(prefix) else text
+
+
+def _in_parallel(disk: ValidationCache, config: Config, root: Path, base: Path, chosen: list[Rule],
+                 found: list[tuple[str, Path]], prefix: str, jobs: int, progress: Progress) -> bool:
+    """Have worker processes fill the cache when many files have no record in it (a cold run);
+    True if they ran (`disk` then no longer holds what is on disk)."""
+    shards: set[int] = set()
+    missing = 0
+    for _kind, path in found:
+        rel = _rel(prefix, path)
+        if disk.peek(rel) is None:
+            missing += 1
+            shards.add(ValidationCache.shard_of(rel))
+    if missing < parallel.MIN_FILES:
+        return False
+    try:
+        disk.prepare()
+    except OSError:
+        return False  # nowhere to write: the workers could not hand anything over
+    job = {"path": sys.path, "root": str(root), "base": str(base), "folder": str(disk.directory),
+           "config": config.model_dump_json(), "key": disk.key, "secret": store.secret().hex(),
+           "rules": [getattr(rule, "__name__", "") for rule in chosen if rule in PER_ENTRY_RULES]}
+    parallel.fill(job, sorted(shards), jobs, missing, progress)
+    return True
 
 
 def _content_key(kb: KnowledgeBase) -> str:

@@ -39,7 +39,22 @@ def digest(data: bytes) -> bytes:
     the user's cache folder, outside every repository, so such shards fail the check and are
     ignored like any other damaged shard.
     """
-    return hashlib.blake2b(data, digest_size=16, key=_secret()).digest()
+    return hashlib.blake2b(data, digest_size=16, key=_given or _secret()).digest()
+
+
+_given: bytes | None = None
+
+
+def secret() -> bytes:
+    """This user's key (for handing to the processes that fill the cache with this one)."""
+    return _given or _secret()
+
+
+def use_secret(key: bytes) -> None:
+    """Sign and check with `key`, the key of the process that started this one: processes filling
+    one cache together must agree on it even where no key file can be written."""
+    global _given
+    _given = key
 
 
 @functools.cache
@@ -210,7 +225,7 @@ class ValidationCache:
         if not (self._dirty or self._results_dirty) or not self.enabled:
             return
         try:
-            self._prepare()
+            self.prepare()
             for n in sorted(self._dirty):
                 self._write(self.folder / f"{n:02x}.bin", self._restored(n))
             if self._results_dirty and self._results is not None:
@@ -244,7 +259,8 @@ class ValidationCache:
                 del shard[rel]
         return shard
 
-    def _prepare(self) -> None:
+    def prepare(self) -> None:
+        """Make the cache's folders (and, the first time, its .gitignore and CACHEDIR.TAG)."""
         new = not self.directory.is_dir()
         self.folder.mkdir(parents=True, exist_ok=True)
         if new:

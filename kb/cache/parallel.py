@@ -1,0 +1,92 @@
+"""Filling an empty validation cache with several processes at once.
+
+A cold `kb validate` (a fresh clone in CI, a new version of the tool, a changed kb.yml) parses and
+checks every file, work that needs nothing but the file. So when many files have no record, the
+files are split by cache shard between worker processes (`defectkb/load_worker.py`), each of
+which reads its shards' files, runs the per-entry rules on them and writes its shards; no two
+workers write the same shard. This process then reads the knowledge base as a warm run does,
+from the records, and runs the rules over the whole set. A worker that fails costs time, never
+correctness: whatever it did not write is read here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+from typing import Any
+
+from defectkb.progress import Progress
+
+WORKER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "load_worker.py")
+MIN_FILES = 1_000  # fewer files without a record: starting processes would cost more than it saves
+GROUP = 16  # shards a worker loads at a time (of 256): what it holds stays a sixteenth of the files
+MAX_JOBS = 8
+
+
+def jobs_wanted(asked: int | None) -> int:
+    """Processes to use: `asked` (from `--jobs`), else $KB_JOBS, else the processors this process
+    may run on, at most MAX_JOBS. 1 means no workers."""
+    if asked is None:
+        env = os.environ.get("KB_JOBS", "").strip()
+        asked = int(env) if env.isdigit() else 0
+    if asked > 0:
+        return asked
+    try:
+        available = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        available = os.cpu_count() or 1
+    return max(1, min(available, MAX_JOBS))
+
+
+def fill(job: dict[str, Any], shards: list[int], jobs: int, files: int, progress: Progress) -> bool:
+    """Run `jobs` workers over `shards` (round robin), showing the files they read of `files`.
+    True if every worker finished."""
+    jobs = max(1, min(jobs, len(shards)))
+    progress.start(f"reading ({jobs} processes)", files, "files")
+    done: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        for k in range(jobs):
+            mine = shards[k::jobs]
+            proc = subprocess.Popen([sys.executable, WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=subprocess.DEVNULL)
+            procs.append(proc)
+            threading.Thread(target=_relay, args=(proc, done), daemon=True).start()
+            assert proc.stdin is not None
+            try:
+                proc.stdin.write(json.dumps({**job, "shards": mine, "group": GROUP}).encode("utf-8"))
+                proc.stdin.close()
+            except OSError:  # it died at once: its files are read by this process
+                pass
+        running, read = jobs, 0
+        while running:
+            n = done.get()
+            if n is None:
+                running -= 1
+            else:
+                read += n
+                progress.advance(n)
+        ok = all(proc.wait() == 0 for proc in procs)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:  # interrupted: leave nothing running
+                proc.kill()
+                proc.wait()
+    progress.finish(f"read {read:,} files in {jobs} processes" if ok else
+                    f"read {read:,} files in {jobs} processes; the rest are read here")
+    return ok
+
+
+def _relay(proc: subprocess.Popen[bytes], done: queue.SimpleQueue[int | None]) -> None:
+    """A worker's progress lines (files read since its last line) to the waiting process."""
+    assert proc.stdout is not None
+    try:
+        for line in proc.stdout:
+            if line.strip().isdigit():
+                done.put(int(line))
+    finally:
+        done.put(None)

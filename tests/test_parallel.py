@@ -1,0 +1,103 @@
+"""A cold `kb validate` in several processes (defectkb.cache.parallel): the same report as one
+process, a complete cache afterwards, and a worker that dies costs time, never a finding."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from defectkb.cache.parallel import MIN_FILES, jobs_wanted
+
+sys.path.insert(0, str(ROOT / "bench"))
+from generate import ensure  # the benchmarks' generator: realistic entries
+
+KB = [sys.executable, "-c", "import sys; from defectkb.cli import main; sys.exit(main())"]
+ENTRIES = MIN_FILES + 200
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("parallel")
+    ensure(ENTRIES, folder)
+    return folder
+
+
+def validate(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KB_PROGRESS_AFTER": "0", "CI": "true"}  # every stage's line, no bar
+    return subprocess.run([*KB, "validate", *args, "content"], cwd=folder, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+def fresh(folder: Path) -> None:
+    subprocess.run(["rm", "-rf", str(folder / ".kb_cache")], check=True)
+
+
+def test_two_processes_report_what_one_reports_and_fill_the_cache(big: Path) -> None:
+    alone = validate(big, "--no-cache")
+    assert alone.returncode == 0, alone.stderr
+    fresh(big)
+    one = validate(big, "-j", "1")
+    assert "processes" not in one.stderr
+    fresh(big)
+    two = validate(big, "-j", "2")
+    assert f"read {ENTRIES:,} files in 2 processes" in two.stderr, two.stderr
+    assert two.stdout == one.stdout == alone.stdout
+    assert f"checked {ENTRIES} files" in two.stdout
+    # What the workers wrote is what this process read: every file came from the cache, and the
+    # next run reads none of them again.
+    assert f"loaded {ENTRIES:,} entries ({ENTRIES:,} from the cache" in two.stderr, two.stderr
+    warm = validate(big, "-j", "2")
+    assert "processes" not in warm.stderr
+    assert f"{ENTRIES:,} not read again" in warm.stderr, warm.stderr
+    assert warm.stdout == alone.stdout
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the workers through /proc")
+def test_a_worker_killed_midway_costs_time_not_findings(big: Path) -> None:
+    alone = validate(big, "--no-cache")
+    fresh(big)
+    env = {**os.environ, "KB_PROGRESS_AFTER": "0", "CI": "true"}
+    proc = subprocess.Popen([*KB, "validate", "-j", "2", "content"], cwd=big, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    killed = None
+    deadline = time.monotonic() + 60
+    while killed is None and proc.poll() is None and time.monotonic() < deadline:
+        workers = _children(proc.pid)
+        if workers:
+            time.sleep(0.3)  # let it read some files first
+            os.kill(workers[0], signal.SIGKILL)
+            killed = workers[0]
+        time.sleep(0.01)
+    out, err = proc.communicate(timeout=600)
+    assert killed is not None, "no worker process was seen"
+    assert "the rest are read here" in err, err
+    assert out == alone.stdout
+
+
+def test_jobs_from_the_option_the_environment_or_the_processors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KB_JOBS", "3")
+    assert jobs_wanted(None) == 3
+    assert jobs_wanted(1) == 1
+    monkeypatch.delenv("KB_JOBS")
+    assert 1 <= jobs_wanted(None) <= 8
+    bad = subprocess.run([*KB, "validate", "--jobs", "0"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "expected a number of processes" in bad.stderr
