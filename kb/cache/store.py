@@ -227,7 +227,10 @@ class ValidationCache:
         try:
             self.prepare()
             for n in sorted(self._dirty):
-                self._write(self.folder / f"{n:02x}.bin", self._restored(n))
+                shard, restored = self._restored(n)
+                self._write(self.folder / f"{n:02x}.bin", shard)
+                for record in restored:  # slim again: memory holds one restored shard at a time
+                    self.slim(record)
             if self._results_dirty and self._results is not None:
                 self._write(self.folder / RESULTS, self._results)
         except OSError:
@@ -242,22 +245,24 @@ class ValidationCache:
         record's shard must be written after all, `save` takes them from the shard on disk."""
         record[2] = record[3] = None
 
-    def _restored(self, n: int) -> dict[str, Any]:
+    def _restored(self, n: int) -> tuple[dict[str, Any], list[Any]]:
         """Shard `n` with slimmed records made whole again from the shard as written: only from a
         record of the same bytes and folder kind; a record that cannot be restored is left out
-        (its file is parsed again next time)."""
+        (its file is parsed again next time). Also the records restored."""
         shard = self._shards.get(n, {})
         slimmed = [rel for rel, record in shard.items() if record[2] is None]
         if not slimmed:
-            return shard
+            return shard, []
         written = self._read(self.folder / f"{n:02x}.bin")
+        restored = []
         for rel in slimmed:
             record, old = shard[rel], written.get(rel)
             if old is not None and old[2] is not None and old[0] == record[0] and old[1] == record[1]:
                 record[2], record[3] = old[2], old[3]
+                restored.append(record)
             else:
                 del shard[rel]
-        return shard
+        return shard, restored
 
     def prepare(self) -> None:
         """Make the cache's folders (and, the first time, its .gitignore and CACHEDIR.TAG)."""
