@@ -451,3 +451,23 @@ def test_a_load_leaves_no_reference_cycles(tmp_path):
             del kb
             left.append(gc.collect())
     assert left == [0, 0, 0]
+
+
+def test_a_shard_restored_to_be_written_is_let_go_after(tmp_path: Path) -> None:
+    """Writing a shard whose records were slimmed makes them whole from the shard on disk; once
+    written they are slimmed again, so a run that rewrites every shard never holds every record
+    whole (the first run after the workers of a cold run, which adds positions to thousands)."""
+    from defectkb.cache.store import ValidationCache
+
+    first = ValidationCache(tmp_path, tmp_path / "content", "key")
+    first.put("defects/a.md", [b"hash", "defect", ("parse",), ("schema",), None, None, None])
+    first.save()
+    again = ValidationCache(tmp_path, tmp_path / "content", "key")
+    record = again.peek("defects/a.md")
+    again.slim(record)
+    record[6] = {(("title",), False): (4, 8)}  # a position worked out by this run
+    again.put("defects/a.md", record)
+    again.save()
+    assert record[2] is None and record[3] is None  # let go again
+    written = ValidationCache(tmp_path, tmp_path / "content", "key").peek("defects/a.md")
+    assert written[2:4] == [("parse",), ("schema",)] and written[6] == {(("title",), False): (4, 8)}
