@@ -52,8 +52,11 @@ def fill(job: dict[str, Any], shards: list[int], jobs: int, files: int, progress
     try:
         for k in range(jobs):
             mine = shards[k::jobs]
-            proc = subprocess.Popen([sys.executable, WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                    stderr=subprocess.DEVNULL)
+            try:
+                proc = subprocess.Popen([sys.executable, WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL)
+            except OSError:  # no interpreter to start (an embedded one): this process reads them all
+                break
             procs.append(proc)
             threading.Thread(target=_relay, args=(proc, done), daemon=True).start()
             assert proc.stdin is not None
@@ -62,7 +65,7 @@ def fill(job: dict[str, Any], shards: list[int], jobs: int, files: int, progress
                 proc.stdin.close()
             except OSError:  # it died at once: its files are read by this process
                 pass
-        running, read = jobs, 0
+        running, read = len(procs), 0
         while running:
             n = done.get()
             if n is None:
@@ -70,7 +73,7 @@ def fill(job: dict[str, Any], shards: list[int], jobs: int, files: int, progress
             else:
                 read += n
                 progress.advance(n)
-        ok = all(proc.wait() == 0 for proc in procs)
+        ok = len(procs) == jobs and all(proc.wait() == 0 for proc in procs)
     finally:
         for proc in procs:
             if proc.poll() is None:  # interrupted: leave nothing running
