@@ -28,6 +28,14 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def alone(big: Path) -> str:
+    """The report of one process without the cache: what every other way must print."""
+    run = validate(big, "--no-cache")
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
 def validate(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "KB_PROGRESS_AFTER": "0", "CI": "true"}  # every stage's line, no bar
     return subprocess.run([*KB, "validate", *args, "content"], cwd=folder, env=env, capture_output=True,
@@ -38,16 +46,14 @@ def fresh(folder: Path) -> None:
     subprocess.run(["rm", "-rf", str(folder / ".kb_cache")], check=True)
 
 
-def test_two_processes_report_what_one_reports_and_fill_the_cache(big: Path) -> None:
-    alone = validate(big, "--no-cache")
-    assert alone.returncode == 0, alone.stderr
+def test_two_processes_report_what_one_reports_and_fill_the_cache(big: Path, alone: str) -> None:
     fresh(big)
     one = validate(big, "-j", "1")
     assert "processes" not in one.stderr
     fresh(big)
     two = validate(big, "-j", "2")
     assert f"read {ENTRIES:,} files in 2 processes" in two.stderr, two.stderr
-    assert two.stdout == one.stdout == alone.stdout
+    assert two.stdout == one.stdout == alone
     assert f"checked {ENTRIES} files" in two.stdout
     # What the workers wrote is what this process read: every file came from the cache, and the
     # next run reads none of them again.
@@ -55,7 +61,7 @@ def test_two_processes_report_what_one_reports_and_fill_the_cache(big: Path) -> 
     warm = validate(big, "-j", "2")
     assert "processes" not in warm.stderr
     assert f"{ENTRIES:,} not read again" in warm.stderr, warm.stderr
-    assert warm.stdout == alone.stdout
+    assert warm.stdout == alone
 
 
 def _children(pid: int) -> list[int]:
@@ -72,8 +78,7 @@ def _children(pid: int) -> list[int]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the workers through /proc")
-def test_a_worker_killed_midway_costs_time_not_findings(big: Path) -> None:
-    alone = validate(big, "--no-cache")
+def test_a_worker_killed_midway_costs_time_not_findings(big: Path, alone: str) -> None:
     fresh(big)
     env = {**os.environ, "KB_PROGRESS_AFTER": "0", "CI": "true"}
     proc = subprocess.Popen([*KB, "validate", "-j", "2", "content"], cwd=big, env=env, stdout=subprocess.PIPE,
@@ -90,7 +95,7 @@ def test_a_worker_killed_midway_costs_time_not_findings(big: Path) -> None:
     out, err = proc.communicate(timeout=600)
     assert killed is not None, "no worker process was seen"
     assert "the rest are read here" in err, err
-    assert out == alone.stdout
+    assert out == alone
 
 
 def test_jobs_from_the_option_the_environment_or_the_processors(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -77,7 +77,7 @@ def documents(draw: st.DrawFn) -> str:
     return "\n".join(lines) + draw(st.sampled_from(["\n", "", "\n\n"]))
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=700, deadline=None)
 @given(documents())
 def test_reads_generated_documents_as_pyyaml_does(text: str) -> None:
     agrees(text)
@@ -86,7 +86,7 @@ def test_reads_generated_documents_as_pyyaml_does(text: str) -> None:
 NOISE = [*" \t\r\n:#-[]{},'\"!&*|>%@`?~\\\x85\u2028\ufeff\x00\u00a0", "  ", "- ", ": ", " #"]
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=700, deadline=None)
 @given(documents(), st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(NOISE)), min_size=1, max_size=3))
 def test_reads_damaged_documents_as_pyyaml_does_or_leaves_them(text: str, damage: list[tuple[int, str]]) -> None:
     for at, noise in damage:
