@@ -47,6 +47,7 @@ class Located:
     lazy: tuple[str | Callable[[], str | None], int, int, int] | None = None
     memo: dict[tuple[Path_, bool], tuple[int, int]] | None = None
     memo_grew: bool = False  # a position was added to `memo` since it was made or loaded
+    usual: bool = False  # read line by line (kb.yamlsimple): top-level keys are at the left margin, once each
 
     def _fill(self) -> None:
         if self.lazy is None:
@@ -91,11 +92,28 @@ class Located:
         if memo is not None and (known := memo.get((path, key))) is not None:
             return Position(*known)
         found = self._at(path, key)
-        if self.memo is None:
-            self.memo = {}
-        self.memo[(path, key)] = (found.line, found.column)
+        # A new dict, never one changed in place: records share their first memo (`key_memo`).
+        self.memo = {**(memo or {}), (path, key): (found.line, found.column)}
         self.memo_grew = True
         return found
+
+    def key_memo(self, key: str) -> dict[tuple[Path_, bool], tuple[int, int]] | None:
+        """The memo of the top-level `key`'s own position, found by looking at the text alone, for
+        front matter of the usual shape (elsewhere, or without that key: None). Shared by every
+        document with the key on the same line."""
+        if not self.usual or self.lazy is None or not isinstance(self.lazy[0], str):
+            return None
+        text, offset = self.lazy[0], self.lazy[1]
+        at = ("\n" + text).find(f"\n{key}:")
+        if at < 0:
+            return None
+        line = text.count("\n", 0, at) + 1 + offset
+        memo = _KEY_MEMOS.get((key, line))
+        if memo is None:
+            memo = {((key,), True): (line, 1)}
+            if len(_KEY_MEMOS) < 1024:
+                _KEY_MEMOS[(key, line)] = memo
+        return memo
 
     def _at(self, path: Path_, key: bool) -> Position:
         table = self.keys if key else self.values
@@ -104,6 +122,9 @@ class Located:
             if found:
                 return found
         return self.start
+
+
+_KEY_MEMOS: dict[tuple[str, int], dict[tuple[Path_, bool], tuple[int, int]]] = {}
 
 
 class YamlError(Exception):
@@ -146,16 +167,18 @@ def parse(
     reports it at the right line.
     """
     if not _UNUSUAL.search(text):
+        usual = True
         try:
             try:  # the root is one node
                 data = yamlsimple.load(text, max_nodes - 1, max_depth)
             except yamlsimple.Unusual:
+                usual = False
                 data = _fast_load(text, _Budget(max_nodes - 1, max_depth))
         except (yaml.YAMLError, _Unusual, TypeError, ValueError, OverflowError, RecursionError):
             pass  # the careful path reports it
         else:
             return Located(data=data, start=Position(line_offset + 1, 1),
-                           lazy=(text, line_offset, max_nodes, max_depth))
+                           lazy=(text, line_offset, max_nodes, max_depth), usual=usual)
     return _parse_located(text, line_offset, max_nodes, max_depth)
 
 

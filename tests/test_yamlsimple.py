@@ -144,3 +144,21 @@ def test_generated_entries_are_read_line_by_line(tmp_path: Path) -> None:
         text = path.read_text(encoding="utf-8")
         if text.startswith("---\n"):
             assert agrees(text[4:text.index("\n---\n", 4) + 1]), path.name
+
+
+def test_the_title_position_known_from_the_text_is_the_parsers() -> None:
+    """Records carry the title's position from the start (KB310 points at it); worked out from the
+    text, it must be where the careful parse puts the key."""
+    from defectkb.yamlsource import _parse_located
+
+    files = sorted((ROOT / "content").glob("*/*.md"))
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        front = text[4:text.index("\n---\n", 4) + 1]
+        located = parse(front, line_offset=1)
+        where = _parse_located(front, 1, 20_000, 32).keys[("title",)]
+        assert located.key_memo("title") == {(("title",), True): (where.line, where.column)}, path.name
+        assert located.at(("title",), key=True) == where
+    odd = parse("kind: defect\ntitle: &t x\n", line_offset=1)  # not the usual shape: left to the parser
+    assert odd.key_memo("title") is None
+    assert parse("kind: defect\n", line_offset=1).key_memo("title") is None

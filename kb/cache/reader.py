@@ -212,8 +212,14 @@ class FileReader:
                      for part in (h.level, _intern(h.text) if len(h.text) <= _SHORT else h.text, h.line,
                                   h.has_content))
         parse = (src.spans, src.body_line, flat, src.within_limits, src.meta, pack(src.diagnostics))
-        memo = src.located.memo if src.located is not None else None
-        if memo is not None:
+        memo = None
+        if src.located is not None:
+            memo = src.located.memo
+            if memo is None:
+                # Where the title is written, known from the start: the near-duplicate warning
+                # (KB310) points at it, and in a first run after workers filled the cache,
+                # working its position out would rewrite the shards of thousands of records.
+                memo = src.located.memo = src.located.key_memo("title")
             src.located.memo_grew = False  # kept with the record from the start
         return [content, folder_kind, parse, schema, None, status, memo]
 
