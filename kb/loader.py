@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from defectkb.body import Heading, headings
 from defectkb.diagnostics import Diagnostic, Position, Severity
 from defectkb.policy.limits import BodyLimits, check_body
+from defectkb.yamlsimple import SHORT, shared_zone
 from defectkb.yamlsource import Located, YamlError, parse
 from frontmatter.default_handlers import YAMLHandler
 
@@ -153,12 +154,10 @@ def split_text(src: SourceFile, text: str, limits: Limits) -> None:
         src.diag("KB006", located.start, f"front matter is a {type(located.data).__name__}, not a mapping",
                  "write one `key: value` per line")
         return
-    located.data = shared(located.data)
+    if not located.usual:  # read line by line, its values are shared already
+        located.data = shared(located.data)
     src.located = located
     src.meta = located.data
-
-
-_ZONES: dict[timedelta | None, tzinfo] = {}
 
 
 def shared(data: dict[Any, Any]) -> dict[Any, Any]:
@@ -176,10 +175,8 @@ def shared(data: dict[Any, Any]) -> dict[Any, Any]:
             value = shared(value)
         elif kind is list:
             value = _shared_list(value)
-        elif kind is datetime and type(value.tzinfo) is timezone:  # fixed offsets only
-            zone = _ZONES.setdefault(value.utcoffset(), value.tzinfo)
-            if zone is not value.tzinfo:
-                value = value.replace(tzinfo=zone)
+        elif kind is datetime:
+            value = shared_zone(value)
         out[_intern(key) if type(key) is str else key] = value
     return out
 
@@ -199,7 +196,7 @@ def _shared_list(items: list[Any]) -> list[Any]:
 
 
 _intern = sys.intern
-_SHORT = 64  # longer strings (titles, descriptions) rarely repeat
+_SHORT = SHORT  # longer strings (titles, descriptions) rarely repeat
 
 
 @dataclass(slots=True)

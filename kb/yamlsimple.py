@@ -6,7 +6,8 @@ libyaml parses those quickly, but PyYAML then makes a Python node object for eve
 value and asks a Python resolver for every plain scalar's tag: more than half of what reading
 an entry costs. This reader recognises that usual shape with one regular expression per line
 and builds the same values PyYAML's safe loader builds: plain scalars get their type from
-PyYAML's own resolver and constructors.
+PyYAML's own resolver and constructors. Keys, short strings and time zones come out shared, one
+object for equal ones across files, as `defectkb.loader.shared` would make them.
 
 Anything outside the shape (block scalars, comments after values, escapes in quoted strings,
 anchors, tags, tabs, odd characters, duplicate keys, a line it cannot place) makes it give up
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from typing import Any
 
 import yaml
@@ -53,6 +55,9 @@ _tags: dict[str, str] = {}  # plain scalar → its implicit tag; front matter re
 _RESOLVED_FIRST = frozenset(first for first in yaml.resolver.Resolver.yaml_implicit_resolvers if first)
 _DIGITS = frozenset("0123456789")
 _ISO_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2})?")
+SHORT = 64  # strings up to this long are interned: keys, statuses, people repeat in every entry
+_intern = sys.intern
+_ZONES: dict[dt.timedelta | None, dt.tzinfo] = {}
 _TAGS_MAX = 4096
 _TEXT_MAX = 64
 
@@ -112,6 +117,7 @@ class _Reader:
             self._count(2, depth)
             if key in out or _tag(key) != _STR:
                 raise Unusual  # a duplicate key, or one YAML reads as a bool or null
+            key = _intern(key)
             self.i += 1
             if rest:
                 out[key] = _value(rest, depth + 1, self)
@@ -152,12 +158,12 @@ def _value(text: str, depth: int, reader: _Reader) -> Any:
         match = _DOUBLE.fullmatch(text)
         if match is None:
             raise Unusual
-        return match.group(1)
+        return _short(match.group(1))
     if first == "'":
         match = _SINGLE.fullmatch(text)
         if match is None:
             raise Unusual
-        return match.group(1).replace("''", "'")
+        return _short(match.group(1).replace("''", "'"))
     if first == "[":
         return _flow(text, depth, reader, sequence=True)
     if first == "{":
@@ -184,7 +190,7 @@ def _flow(text: str, depth: int, reader: _Reader, *, sequence: bool) -> Any:
             pair = _FLOW_PAIR.match(text, pos)
             if pair is None:
                 raise Unusual
-            key = pair.group(1)
+            key = _intern(pair.group(1))
             if key in out or _tag(key) != _STR:
                 raise Unusual
             pos = pair.end()
@@ -193,9 +199,9 @@ def _flow(text: str, depth: int, reader: _Reader, *, sequence: bool) -> Any:
             raise Unusual  # nested collections, empty items, a `:` in a plain item, ...
         double, single, plain, stop = match.groups()
         if double is not None:
-            value: Any = double
+            value: Any = _short(double)
         elif single is not None:
-            value = single.replace("''", "'")
+            value = _short(single.replace("''", "'"))
         else:
             if " #" in plain:
                 raise Unusual
@@ -224,13 +230,28 @@ def _tag(plain: str) -> str:
     return tag
 
 
+def _short(text: str) -> str:
+    return _intern(text) if len(text) <= SHORT else text
+
+
+def shared_zone(value: dt.datetime) -> dt.datetime:
+    """`value` with the one time zone object kept for its offset (fixed offsets only)."""
+    if type(value.tzinfo) is not dt.timezone:
+        return value
+    zone = _ZONES.setdefault(value.utcoffset(), value.tzinfo)
+    return value if zone is value.tzinfo else value.replace(tzinfo=zone)
+
+
 def _plain(text: str) -> Any:
     if text[0] in _DIGITS and _ISO_TIME.fullmatch(text):
         # What PyYAML's timestamp constructor makes of these two forms, at a tenth of the cost
-        return (dt.datetime if len(text) > 10 else dt.date).fromisoformat(text)
+        if len(text) > 10:
+            return shared_zone(dt.datetime.fromisoformat(text))
+        return dt.date.fromisoformat(text)
     tag = _tag(text)
     if tag == _STR:
-        return text
+        return _short(text)
     if tag not in _SCALARS:
         raise Unusual  # `=` and `<<` resolve to tags the front matter has no use for
-    return _constructor.yaml_constructors[tag](_constructor, yaml.ScalarNode(tag, text))
+    value = _constructor.yaml_constructors[tag](_constructor, yaml.ScalarNode(tag, text))
+    return shared_zone(value) if type(value) is dt.datetime else value

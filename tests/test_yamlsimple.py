@@ -162,3 +162,21 @@ def test_the_title_position_known_from_the_text_is_the_parsers() -> None:
     odd = parse("kind: defect\ntitle: &t x\n", line_offset=1)  # not the usual shape: left to the parser
     assert odd.key_memo("title") is None
     assert parse("kind: defect\n", line_offset=1).key_memo("title") is None
+
+
+def test_keys_short_strings_and_time_zones_come_out_shared() -> None:
+    """As `loader.shared` makes them (which the line-read front matter skips): one object for equal
+    keys, short strings and time zones across files."""
+    from defectkb.loader import shared
+
+    texts = [f"kind: defect\nstatus: 'open'\npm: \"zhang.wei\"\nlinks:\n  commits: [abc{n}, \"def\"]\n"
+             f"occurred_at: 2026-12-0{n}T08:00:00+08:00\ntitle: {'long ' * 20}{n}\n" for n in (1, 2)]
+    first, second = (parse(text).data for text in texts)
+    assert parse(texts[0]).usual
+    for key in first:
+        assert next(k for k in second if k == key) is key
+    assert first["status"] is second["status"] and first["pm"] is second["pm"]
+    assert first["links"]["commits"][1] is second["links"]["commits"][1]
+    assert first["occurred_at"].tzinfo is second["occurred_at"].tzinfo
+    again = shared(first)
+    assert all(again[k] is first[k] for k in first if k != "links")
