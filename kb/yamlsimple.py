@@ -51,7 +51,7 @@ _STR = _Y + "str"
 _SCALARS = frozenset(_Y + t for t in ("null", "bool", "int", "float", "str", "timestamp"))
 _resolver = yaml.resolver.Resolver()
 _constructor = yaml.constructor.SafeConstructor()
-_tags: dict[str, str] = {}  # plain scalar → its implicit tag; front matter repeats the same values
+_tags: dict[str, str] = {}  # plain scalar → its implicit tag: front matter repeats the same values
 _RESOLVED_FIRST = frozenset(first for first in yaml.resolver.Resolver.yaml_implicit_resolvers if first)
 _DIGITS = frozenset("0123456789")
 _ISO_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2})?")
@@ -115,7 +115,7 @@ class _Reader:
             if at > indent or dash or key is None:
                 raise Unusual
             self._count(2, depth)
-            if key in out or _tag(key) != _STR:
+            if key in out or plain_tag(key) != _STR:
                 raise Unusual  # a duplicate key, or one YAML reads as a bool or null
             key = _intern(key)
             self.i += 1
@@ -191,7 +191,7 @@ def _flow(text: str, depth: int, reader: _Reader, *, sequence: bool) -> Any:
             if pair is None:
                 raise Unusual
             key = _intern(pair.group(1))
-            if key in out or _tag(key) != _STR:
+            if key in out or plain_tag(key) != _STR:
                 raise Unusual
             pos = pair.end()
         match = _FLOW_ITEM.match(text, pos)
@@ -219,7 +219,9 @@ def _flow(text: str, depth: int, reader: _Reader, *, sequence: bool) -> Any:
             return items if sequence else out
 
 
-def _tag(plain: str) -> str:
+def plain_tag(plain: str) -> str:
+    """The implicit tag of a non-empty plain scalar, as PyYAML's resolver gives it, remembered for
+    short texts (at most _TAGS_MAX of them, so memory stays bounded)."""
     if plain[0] not in _RESOLVED_FIRST:
         return _STR  # no implicit type starts with this character (PyYAML's own dispatch)
     tag = _tags.get(plain)
@@ -248,7 +250,7 @@ def _plain(text: str) -> Any:
         if len(text) > 10:
             return shared_zone(dt.datetime.fromisoformat(text))
         return dt.date.fromisoformat(text)
-    tag = _tag(text)
+    tag = plain_tag(text)
     if tag == _STR:
         return _short(text)
     if tag not in _SCALARS:

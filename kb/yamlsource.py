@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 import yaml
 from defectkb import yamlsimple
@@ -188,20 +188,13 @@ class _Unusual(Exception):
 
 
 class _FastLoader(SafeLoader):  # type: ignore[misc, valid-type]
-    """libyaml's composer with the safe resolver, answering repeated plain scalars from a memo."""
-
-    _memo: ClassVar[dict[str, str]] = {}
+    """libyaml's composer with the safe resolver, answering plain scalars' tags from the line
+    reader's memo (`yamlsimple.plain_tag`): front matter repeats the same keys and values."""
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        # A plain scalar's tag depends on its text alone, and front matter repeats the same keys
-        # and values (statuses, severities, products) in every file.
-        if kind is yaml.ScalarNode and implicit[0]:
-            tag = self._memo.get(value)
-            if tag is None:
-                tag = super().resolve(kind, value, implicit)
-                if len(self._memo) < _MEMO_SIZE and len(value) <= _MEMO_TEXT:
-                    self._memo[value] = tag
-            return tag
+        # A plain scalar's tag depends on its text alone.
+        if kind is yaml.ScalarNode and implicit[0] and value:
+            return yamlsimple.plain_tag(value)
         return super().resolve(kind, value, implicit)
 
     if not SafeLoader.yaml_path_resolvers:  # none are registered for the safe loader: skip the walk
@@ -212,8 +205,6 @@ class _FastLoader(SafeLoader):  # type: ignore[misc, valid-type]
             return None
 
 
-_MEMO_SIZE = 4096  # plain scalars remembered, each at most _MEMO_TEXT characters: memory stays bounded
-_MEMO_TEXT = 64  # whatever the files hold (keys, statuses and names are short; titles are not repeated)
 _STR, _MAP, _SEQ = _Y + "str", _Y + "map", _Y + "seq"
 
 # Anchors/aliases, merge keys and explicit tags go the careful way.
