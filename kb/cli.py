@@ -49,8 +49,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     # Every load below keeps per-file results in .kb_cache (docs/cache.md) and shows progress;
     # no rule of kb validate reads a body once the content policy had it: bodies are not kept.
+    try:
+        jobs = jobs_wanted(args.jobs)
+    except ValueError as exc:
+        raise UsageError(f"{exc}; or pass --jobs N") from None
     options = LoadOptions(disk_cache=not args.no_cache, progress=TerminalProgress(sys.stderr), keep_bodies=False,
-                          jobs=jobs_wanted(args.jobs))
+                          jobs=jobs)
     try:
         # Whole inside: what the loads leave behind is dropped before the command ends, and
         # collecting while it is alive would only walk it again.
@@ -296,7 +300,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _jobs(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a number of processes (1 or more), got {text!r}")
     return int(text)
 

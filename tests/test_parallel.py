@@ -4,6 +4,7 @@ process, a complete cache afterwards, and a worker that dies costs time, never a
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -43,7 +44,7 @@ def validate(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def fresh(folder: Path) -> None:
-    subprocess.run(["rm", "-rf", str(folder / ".kb_cache")], check=True)
+    shutil.rmtree(folder / ".kb_cache", ignore_errors=True)
 
 
 def test_two_processes_report_what_one_reports_and_fill_the_cache(big: Path, alone: str) -> None:
@@ -106,3 +107,11 @@ def test_jobs_from_the_option_the_environment_or_the_processors(monkeypatch: pyt
     assert 1 <= jobs_wanted(None) <= 8
     bad = subprocess.run([*KB, "validate", "--jobs", "0"], capture_output=True, text=True)
     assert bad.returncode == 2 and "expected a number of processes" in bad.stderr
+    monkeypatch.setenv("KB_JOBS", "many")
+    with pytest.raises(ValueError, match="KB_JOBS must be a number of processes"):
+        jobs_wanted(None)
+    assert jobs_wanted(2) == 2  # --jobs wins over a bad KB_JOBS
+    bad = subprocess.run([*KB, "validate"], capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 2, bad.stderr
+    assert bad.stderr.strip() == "kb: error: KB_JOBS must be a number of processes (1 or more), not 'many'; " \
+                                 "or pass --jobs N"

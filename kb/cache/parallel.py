@@ -29,10 +29,15 @@ MAX_JOBS = 8
 
 def jobs_wanted(asked: int | None) -> int:
     """Processes to use: `asked` (from `--jobs`), else $KB_JOBS, else the processors this process
-    may run on, at most MAX_JOBS. 1 means no workers."""
+    may run on, at most MAX_JOBS. 1 means no workers. A $KB_JOBS that is not a number of
+    processes raises ValueError, with a message for the user."""
     if asked is None:
         env = os.environ.get("KB_JOBS", "").strip()
-        asked = int(env) if env.isdigit() else 0
+        asked = 0
+        if env:
+            if not (env.isascii() and env.isdigit() and int(env) > 0):
+                raise ValueError(f"KB_JOBS must be a number of processes (1 or more), not {env!r}")
+            asked = int(env)
     if asked > 0:
         return asked
     try:
