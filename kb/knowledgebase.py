@@ -23,7 +23,7 @@ from defectkb.cache.store import ValidationCache, cache_home, cache_key
 from defectkb.config import Config, ConfigError, find_config, load_config
 from defectkb.diagnostics import Diagnostic, Severity
 from defectkb.entries import Entry, KnowledgeBase, Rule
-from defectkb.loader import Limits, Made, SourceCache, SourceFile, walk
+from defectkb.loader import Limits, Listings, Made, SourceCache, SourceFile, walk
 from defectkb.models import Defect, Lesson
 from defectkb.progress import Progress, Silent
 from defectkb.registry import load_registry
@@ -124,37 +124,50 @@ def load(root: Path, config: Config | None = None, *, display_base: Path | None 
 
 def fill_shards(job: dict[str, Any], out: TextIO) -> int:
     """A worker's part of a cold run in several processes (defectkb.cache.parallel): the files of
-    the cache shards `job["shards"]` read, checked by the per-entry rules and written to the cache,
-    `job["group"]` shards at a time so that memory holds only those. Prints how many files it has
-    read as it goes; returns 0, or 1 when this process would not make the records its parent reads."""
+    the cache shards `job["shards"]` read, checked by the per-entry rules and written to the cache.
+    Prints how many files it has read as it goes; returns 0, or 1 when this process would not make
+    the records its parent reads."""
     store.use_secret(bytes.fromhex(job["secret"]))
     config = Config.model_validate_json(job["config"])
     if cache_key(config.model_dump_json()) != job["key"]:
         return 1  # another code or configuration: records the parent would ignore
     rules: list[Rule] = [rule for rule in PER_ENTRY_RULES if getattr(rule, "__name__", "") in job["rules"]]
     root = Path(job["root"])
-    prefix = str(root).rstrip(os.sep) + os.sep
-    group_of = {n: i // job["group"] for i, n in enumerate(job["shards"])}
-    groups: dict[int, list[tuple[str, Path]]] = {}
-    for kind, path in _entry_files(root, config):
-        group = group_of.get(ValidationCache.shard_of(_rel(prefix, path)))
-        if group is not None:
-            groups.setdefault(group, []).append((kind, path))
-    relay = _Relay(out)
-    for _group, files in sorted(groups.items()):
-        with collector_paused():
-            _load(root, config, Path(job["base"]), rules, None, None, Path(job["folder"]), relay, False, only=files)
-    relay.flush()
+
+    def report(n: int) -> None:
+        out.write(f"{n}\n")
+        out.flush()
+
+    _fill(root, config, Path(job["base"]), Path(job["folder"]), rules, job["shards"], job["group"],
+          _entry_files(root, config), _Relay(report))
     return 0
 
 
+def _fill(root: Path, config: Config, base: Path, folder: Path, rules: list[Rule], shards: list[int], group: int,
+          found: list[tuple[str, Path]], relay: _Relay) -> None:
+    """Read, check and write to the cache the files of `shards`, `group` shards at a time, so that
+    memory holds only those: a worker's part, or this process's own while its workers run theirs."""
+    prefix = str(root).rstrip(os.sep) + os.sep
+    group_of = {n: i // group for i, n in enumerate(shards)}
+    groups: dict[int, list[tuple[str, Path]]] = {}
+    for kind, path in found:
+        number = group_of.get(ValidationCache.shard_of(_rel(prefix, path)))
+        if number is not None:
+            groups.setdefault(number, []).append((kind, path))
+    for _number, files in sorted(groups.items()):
+        with collector_paused():
+            _load(root, config, base, rules, None, None, folder, relay, False, only=files)
+    relay.flush()
+
+
 class _Relay:
-    """Progress of a worker: files read, printed every EVERY files for the parent's progress bar."""
+    """Progress of a share of a cold run: files read, reported every EVERY files to `report` (a
+    worker prints them for its parent's progress bar)."""
 
     EVERY = 64
 
-    def __init__(self, out: TextIO) -> None:
-        self.out, self.reading, self.count = out, False, 0
+    def __init__(self, report: Callable[[int], None]) -> None:
+        self.report, self.reading, self.count = report, False, 0
 
     def start(self, doing: str, total: int, unit: str = "files") -> None:
         self.reading = doing == "reading"
@@ -167,9 +180,8 @@ class _Relay:
 
     def flush(self) -> None:
         if self.count:
-            self.out.write(f"{self.count}\n")
-            self.out.flush()
-            self.count = 0
+            count, self.count = self.count, 0
+            self.report(count)
 
     def finish(self, summary: str) -> None:
         self.flush()
@@ -208,7 +220,7 @@ def _load(root: Path, config: Config | None, display_base: Path | None, rules: l
         kb.today = config.today
     kb.diagnostics.extend(reg_diags)
     limits = Limits(config.max_file_bytes, config.max_yaml_nodes, config.max_yaml_depth, config.limits.body())
-    found = only if only is not None else _entry_files(root, config)
+    found = only if only is not None else _entry_files(root, config, cache.listings if cache is not None else None)
     prefix = str(root).rstrip(os.sep) + os.sep
     disk = None
     chosen = rules if rules is not None else default_rules()
@@ -291,12 +303,12 @@ def _load(root: Path, config: Config | None, display_base: Path | None, rules: l
     return kb
 
 
-def _entry_files(root: Path, config: Config) -> list[tuple[str, Path]]:
+def _entry_files(root: Path, config: Config, listings: Listings | None = None) -> list[tuple[str, Path]]:
     found = []
     for kind in ("defect", "lesson"):
         folder = root / config.kind(kind).folder
         if folder.is_dir():
-            found.extend((kind, path) for path in walk(folder))
+            found.extend((kind, path) for path in walk(folder, listings))
     return found
 
 
@@ -322,10 +334,16 @@ def _in_parallel(disk: ValidationCache, config: Config, root: Path, base: Path, 
         disk.prepare()
     except OSError:
         return False  # nowhere to write: the workers could not hand anything over
+    rules = [rule for rule in chosen if rule in PER_ENTRY_RULES]
     job = {"path": sys.path, "root": str(root), "base": str(base), "folder": str(disk.directory),
            "config": config.model_dump_json(), "key": disk.key, "secret": store.secret().hex(),
-           "rules": [getattr(rule, "__name__", "") for rule in chosen if rule in PER_ENTRY_RULES]}
-    parallel.fill(job, sorted(shards), jobs, missing, progress)
+           "rules": [getattr(rule, "__name__", "") for rule in rules]}
+
+    def here(mine: list[int], report: Callable[[int], None]) -> None:
+        """This process's share, read while the workers read theirs: one worker fewer to start."""
+        _fill(root, config, base, disk.directory, rules, mine, parallel.GROUP, found, _Relay(report))
+
+    parallel.fill(job, sorted(shards), jobs, missing, progress, here)
     return True
 
 

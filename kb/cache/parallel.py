@@ -2,11 +2,11 @@
 
 A cold `kb validate` (a fresh clone in CI, a new version of the tool, a changed kb.yml) parses and
 checks every file, work that needs nothing but the file. So when many files have no record, the
-files are split by cache shard between worker processes (`defectkb/load_worker.py`), each of
-which reads its shards' files, runs the per-entry rules on them and writes its shards; no two
-workers write the same shard. This process then reads the knowledge base as a warm run does,
-from the records, and runs the rules over the whole set. A worker that fails costs time, never
-correctness: whatever it did not write is read here.
+files are split by cache shard between this process and worker processes
+(`defectkb/load_worker.py`), each of which reads its shards' files, runs the per-entry rules on
+them and writes its shards; no two write the same shard. This process then reads the knowledge
+base as a warm run does, from the records, and runs the rules over the whole set. A worker that
+fails costs time, never correctness: whatever it did not write is read here.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import queue
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from defectkb.progress import Progress
@@ -47,38 +48,59 @@ def jobs_wanted(asked: int | None) -> int:
     return max(1, min(available, MAX_JOBS))
 
 
-def fill(job: dict[str, Any], shards: list[int], jobs: int, files: int, progress: Progress) -> bool:
-    """Run `jobs` workers over `shards` (round robin), showing the files they read of `files`.
-    True if every worker finished."""
+def fill(job: dict[str, Any], shards: list[int], jobs: int, files: int, progress: Progress,
+         here: Callable[[list[int], Callable[[int], None]], None] | None = None) -> bool:
+    """Read `shards` in `jobs` processes (round robin), showing the files they read of `files`:
+    with `here`, this process is one of them (`here(its shards, report(files read))` runs while
+    the workers run), else all are workers. True if every process finished its share."""
     jobs = max(1, min(jobs, len(shards)))
+    workers = jobs - 1 if here is not None else jobs
     progress.start(f"reading ({jobs} processes)", files, "files")
     done: queue.SimpleQueue[int | None] = queue.SimpleQueue()
     procs: list[subprocess.Popen[bytes]] = []
+    running, read, own_ok = 0, 0, True
+
+    def count(n: int | None) -> None:
+        nonlocal running, read
+        if n is None:
+            running -= 1
+        else:
+            read += n
+            progress.advance(n)
+
+    def report(n: int) -> None:
+        """This process's progress; the workers' too, so that only this thread draws the bar."""
+        count(n)
+        while True:
+            try:
+                count(done.get_nowait())
+            except queue.Empty:
+                return
+
     try:
-        for k in range(jobs):
-            mine = shards[k::jobs]
+        for k in range(workers):
             try:
                 proc = subprocess.Popen([sys.executable, WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.DEVNULL)
             except OSError:  # no interpreter to start (an embedded one): this process reads them all
                 break
             procs.append(proc)
+            running += 1
             threading.Thread(target=_relay, args=(proc, done), daemon=True).start()
             assert proc.stdin is not None
             try:
-                proc.stdin.write(json.dumps({**job, "shards": mine, "group": GROUP}).encode("utf-8"))
+                proc.stdin.write(json.dumps({**job, "shards": shards[k::jobs], "group": GROUP}).encode("utf-8"))
                 proc.stdin.close()
             except OSError:  # it died at once: its files are read by this process
                 pass
-        running, read = len(procs), 0
+        if here is not None:
+            try:
+                here(shards[workers::jobs], report)
+            except Exception:  # a bug must not stop the run: whatever has no record is read again
+                own_ok = False
         while running:
-            n = done.get()
-            if n is None:
-                running -= 1
-            else:
-                read += n
-                progress.advance(n)
-        ok = len(procs) == jobs and all(proc.wait() == 0 for proc in procs)
+            count(done.get())
+        ok = own_ok and len(procs) == workers and all(proc.wait() == 0 for proc in procs)
     finally:
         for proc in procs:
             if proc.poll() is None:  # interrupted: leave nothing running
