@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -222,6 +223,7 @@ class SourceCache:
         self.made: dict[Path, Made] = {}  # what the latest run made of each file
         self.changed: set[Path] = set()  # files read (new or modified) by the latest run
         self.memos: dict[str, Any] = {}  # what rules over the whole set keep from one run to the next
+        self.listings = Listings()  # the entry folders' files, listed again only when they change
         self._settings: object = None
 
     @staticmethod
@@ -249,14 +251,57 @@ class SourceCache:
             self._settings = settings
 
 
-def walk(folder: Path) -> list[Path]:
+class Listings:
+    """What `walk` found under each folder, kept by a long-lived process (the preview) with the
+    modification time of every directory it went through: while none of those changed, no file
+    was added, removed or renamed under the folder, and the files are not listed again.
+
+    A listing is kept only if every directory was already RACY seconds old when it was listed:
+    a file added in the same tick of the file system's clock as the listing would leave the
+    directory's time as it was."""
+
+    RACY_NS = 2_000_000_000
+
+    def __init__(self) -> None:
+        self.walks: dict[Path, tuple[list[tuple[str, int]], list[Path]]] = {}
+
+    def unchanged(self, folder: Path) -> list[Path] | None:
+        kept = self.walks.get(folder)
+        if kept is None:
+            return None
+        for directory, mtime in kept[0]:
+            try:
+                if os.stat(directory).st_mtime_ns != mtime:
+                    return None
+            except OSError:
+                return None
+        return list(kept[1])
+
+
+def walk(folder: Path, listings: Listings | None = None) -> list[Path]:
     """Every file under `folder`, sorted as paths sort (by their parts), without following
-    directory symlinks. Sorted on the parts as strings: comparing Path objects costs far more."""
+    directory symlinks. Sorted on the parts as strings: comparing Path objects costs far more.
+    With `listings`, the last walk of an unchanged folder is taken as it is."""
+    if listings is not None and (kept := listings.unchanged(folder)) is not None:
+        return kept
+    started = time.time_ns()
+    seen: list[tuple[str, int]] = []
     found: list[tuple[tuple[str, ...], str, Path]] = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         base = Path(dirpath)
         parts = base.parts
         found.extend((parts, f, base) for f in filenames if not f.startswith("."))
+        if listings is not None:
+            try:  # after the listing: a change since then makes the time too new to trust
+                seen.append((dirpath, os.stat(dirpath).st_mtime_ns))
+            except OSError:
+                seen.append((dirpath, started))
     found.sort(key=lambda item: (*item[0], item[1]))
-    return [base / f for _, f, base in found]
+    result = [base / f for _, f, base in found]
+    if listings is not None:
+        if seen and all(mtime < started - Listings.RACY_NS for _, mtime in seen):
+            listings.walks[folder] = (seen, list(result))
+        else:
+            listings.walks.pop(folder, None)
+    return result

@@ -233,6 +233,48 @@ def test_walk_sorts_as_paths_do(tmp_path: Path) -> None:
     assert [p.relative_to(tmp_path).as_posix() for p in found][:3] == ["a/A.md", "a/B/y.md", "a/z.md"]
 
 
+def test_walk_lists_a_folder_again_only_when_a_directory_in_it_changed(tmp_path: Path) -> None:
+    """The preview's listings: an unchanged folder is not listed again; a file added, removed or
+    renamed anywhere under it is seen; a directory changed too recently to tell is never trusted."""
+    from defectkb.loader import Listings, walk
+
+    for name in ["a.md", "sub/b.md", "sub/deeper/c.md"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x\n", encoding="utf-8")
+
+    def age_directories() -> None:  # as if the last change was a minute ago
+        old = (Listings.RACY_NS // 1_000_000_000 + 60)
+        for d in [tmp_path, tmp_path / "sub", tmp_path / "sub" / "deeper"]:
+            st = d.stat()
+            os.utime(d, (st.st_atime - old, st.st_mtime - old))
+
+    listings = Listings()
+    walk(tmp_path, listings)
+    assert tmp_path not in listings.walks  # just written: too recent to trust
+    age_directories()
+    first = walk(tmp_path, listings)
+    assert tmp_path in listings.walks
+    assert walk(tmp_path, listings) == first == walk(tmp_path)
+    # A new file deep down, a rename and a removal: each is listed at once.
+    (tmp_path / "sub" / "deeper" / "new.md").write_text("x\n", encoding="utf-8")
+    assert walk(tmp_path, listings) == walk(tmp_path) != first
+    age_directories()
+    walk(tmp_path, listings)
+    (tmp_path / "sub" / "b.md").rename(tmp_path / "sub" / "renamed.md")
+    assert walk(tmp_path, listings) == walk(tmp_path)
+    assert tmp_path / "sub" / "renamed.md" in walk(tmp_path, listings)
+    age_directories()
+    walk(tmp_path, listings)
+    (tmp_path / "a.md").unlink()
+    assert tmp_path / "a.md" not in walk(tmp_path, listings)
+    age_directories()
+    walk(tmp_path, listings)
+    for f in (tmp_path / "sub" / "deeper").iterdir():
+        f.unlink()
+    (tmp_path / "sub" / "deeper").rmdir()
+    assert walk(tmp_path, listings) == walk(tmp_path) == [tmp_path / "sub" / "renamed.md"]
+
+
 def test_a_preview_run_reports_what_a_fresh_run_reports(kb_dir):
     """Kept entries, registry findings and per-entry findings (the preview) against a run
     without anything kept, after edits of the registry, of one entry and of nothing."""
