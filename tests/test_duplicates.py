@@ -86,6 +86,7 @@ def test_the_preview_search_memo_finds_what_a_full_search_finds():
     import random
     from types import SimpleNamespace
 
+    from defectkb.authoring.similar import Doc, SimilarityIndex
     from defectkb.rules.duplicates import SearchMemo, _search
 
     rng = random.Random(11)
@@ -123,5 +124,13 @@ def test_the_preview_search_memo_finds_what_a_full_search_finds():
             new[i] = not new[i]
         got = _search(kb, new, memo)  # type: ignore[arg-type]
         assert got == _search(kb, new), change  # type: ignore[arg-type]
+        # The index it keeps, updated in place, is the index made afresh from the entries.
+        fresh = SimilarityIndex()
+        for e in entries:
+            fresh.add(Doc(e.id, e.model.title, e.source.display, e.kind))
+        assert memo.index is not None and memo.index.docs == fresh.docs, change
+        for name in ("title_postings", "same_title"):
+            kept = {k: list(v) for k, v in getattr(memo.index, name).items() if v}
+            assert kept == {k: list(v) for k, v in getattr(fresh, name).items() if v}, (change, name)
         fewer += memo.searched < sum(new)
     assert fewer > 10 and any(f for f in got)

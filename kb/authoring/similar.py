@@ -8,6 +8,7 @@ loaded only when a title actually contains Chinese.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import logging
 import math
@@ -199,6 +200,20 @@ class SimilarityIndex:
             in_body = grams(body) if vocabulary is None else grams_among(body, vocabulary)
             for g in in_body.difference(in_title):
                 self.body_postings[g].append(i)
+
+    def replace(self, i: int, doc: Doc, old_grams: Collection[str], new_grams: Collection[str]) -> None:
+        """Entry `i` becomes `doc`, in an index of titles only (no vocabulary, no bodies), given its
+        old title's grams and the new one's: the postings end as `add` in order would leave them."""
+        old = self.docs[i]
+        self.docs[i] = doc
+        if title_key(old.title) != title_key(doc.title):
+            self.same_title[title_key(old.title)].remove(i)
+            bisect.insort(self.same_title[title_key(doc.title)], i)
+        old_set, new_set = set(old_grams), set(new_grams)
+        for g in old_set - new_set:
+            self.title_postings[g].remove(i)
+        for g in new_set - old_set:
+            bisect.insort(self.title_postings[g], i)
 
     def _idf(self, df: int) -> float:
         return math.log(1 + len(self.docs) / (1 + df))

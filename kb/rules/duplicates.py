@@ -61,6 +61,7 @@ class SearchMemo:
         self.new: list[bool] = []
         self.found: dict[int, Finding] = {}
         self.searched = 0  # titles looked up by the latest search (read by tests)
+        self.index: SimilarityIndex | None = None  # the latest search's, updated for the next one
 
 
 def check_duplicates(kb: KnowledgeBase, store: ResultStore | None = None,
@@ -103,9 +104,16 @@ def _search(kb: KnowledgeBase, new: list[bool], memo: SearchMemo | None = None) 
         if memo is not None:
             gram_sets = [_gram_tuple(d[1]) for d in docs]
         redo = [i for i in range(len(docs)) if new[i]]
-    index = SimilarityIndex()
-    for n, (eid, title, path, kind) in enumerate(docs):
-        index.add(Doc(eid, title, path, kind), title_grams=gram_sets[n] if gram_sets is not None else None)
+    if memo is not None and reuse and memo.index is not None:
+        # The last search's index, with the edited entries' titles put right (not kept meanwhile:
+        # a failure halfway must not leave a half-updated index for the next search).
+        index, memo.index = memo.index, None
+        for i in changed:
+            index.replace(i, Doc(*docs[i]), memo.grams[i], gram_sets[i])  # type: ignore[index]
+    else:
+        index = SimilarityIndex()
+        for n, (eid, title, path, kind) in enumerate(docs):
+            index.add(Doc(eid, title, path, kind), title_grams=gram_sets[n] if gram_sets is not None else None)
     results: dict[int, Finding] = {}
     if memo is not None and reuse:
         results = {i: f for i, f in memo.found.items() if new[i]}
@@ -127,6 +135,7 @@ def _search(kb: KnowledgeBase, new: list[bool], memo: SearchMemo | None = None) 
         )
     if memo is not None:
         memo.docs, memo.grams, memo.new, memo.found, memo.searched = docs, gram_sets, list(new), results, len(redo)
+        memo.index = index
     return [results[i] for i in sorted(results)]
 
 
