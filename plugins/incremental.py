@@ -190,7 +190,8 @@ class PreviewState:
     cache: SourceCache = field(default_factory=SourceCache)
     generated: dict[str, str] = field(default_factory=dict)  # src -> digest of the last content
     contents: dict[str, tuple[str, str]] = field(default_factory=dict)  # src -> the last (HTML, Markdown)
-    fingerprints: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    # id -> (the entry, what other pages show of it: _fingerprint)
+    fingerprints: dict[str, tuple[Entry, tuple[Any, ...]]] = field(default_factory=dict)
     tags_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
     first: bool = True
     context: tuple[Any, ...] | None = None  # what every page may show besides entries: registries, config
@@ -201,18 +202,21 @@ class PreviewState:
         if self.context is None or self.context != context:
             self.first = True  # a renamed person or product shows on entry pages too: render them all
         self.context = context
+        # An entry the loader took as it was (the very same object as last time) shows the same;
+        # only the others are compared.
         changed = {e.id for e in kb.entries if e.source.path in self.cache.changed}
-        changed |= {eid for eid, fp in self.fingerprints.items()
-                    if eid not in kb.by_id or _fingerprint(kb.by_id[eid]) != fp}
-        affected = set(changed)
-        backlinks: dict[str, set[str]] = {}
+        fingerprints: dict[str, tuple[Any, ...]] = {}
         for e in kb.entries:
-            for target in _neighbours(e):
-                backlinks.setdefault(target, set()).add(e.id)
+            kept = self.fingerprints.get(e.id)
+            fingerprints[e.id] = kept if kept is not None and kept[0] is e else (e, _fingerprint(e))
+        changed |= {eid for eid, (e, fp) in self.fingerprints.items()
+                    if eid not in fingerprints or (fingerprints[eid][0] is not e and fingerprints[eid][1] != fp)}
+        affected = set(changed)
         for eid in changed:
             if eid in kb.by_id:
                 affected |= _neighbours(kb.by_id[eid])
-            affected |= backlinks.get(eid, set())
+        if changed:  # entries showing a changed one (a back-link, a related lesson)
+            affected |= {e.id for e in kb.entries if not changed.isdisjoint(_neighbours(e))}
         changed_tags = {t for eid in changed for t in (*self.tags_of.get(eid, ()),
                                                         *(kb.by_id[eid].model.tags if eid in kb.by_id else ()))}
 
@@ -239,8 +243,8 @@ class PreviewState:
                        or (tag is not None and tag in changed_tags))
             self.generated[file.src_uri] = digest
             _force(file, rebuild)
-        self.fingerprints = {e.id: _fingerprint(e) for e in kb.entries}
-        self.tags_of = {e.id: tuple(e.model.tags) for e in kb.entries}
+        self.fingerprints = fingerprints
+        self.tags_of = {eid: tuple(e.model.tags) for eid, (e, _) in fingerprints.items()}
         self.first = False
 
 
