@@ -38,8 +38,10 @@ def preview(browser, tmp_path_factory: pytest.TempPathFactory):
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
     log = (root / "serve.log").open("w")
+    # Ctrl-C stops it: a test run started in the background ignores SIGINT, and so would the server.
     proc = subprocess.Popen([sys.executable, "-m", "defectkb", "serve", "-a", f"127.0.0.1:{port}"], cwd=root,
-                            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+                            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 180
     while True:
@@ -52,12 +54,14 @@ def preview(browser, tmp_path_factory: pytest.TempPathFactory):
                 pytest.fail(f"kb serve did not start:\n{(root / 'serve.log').read_text()}")
             time.sleep(0.5)
     yield root, url
-    os.killpg(proc.pid, signal.SIGINT)
+    os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in its terminal
     try:
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
-    log.close()
+        pytest.fail("kb serve did not stop within 20 s of Ctrl-C")
+    finally:
+        log.close()
 
 
 def _retitle(root: Path, new: str) -> None:
