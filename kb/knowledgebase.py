@@ -124,9 +124,9 @@ def load(root: Path, config: Config | None = None, *, display_base: Path | None 
 
 def fill_shards(job: dict[str, Any], out: TextIO) -> int:
     """A worker's part of a cold run in several processes (defectkb.cache.parallel): the files of
-    the cache shards `job["shards"]` read, checked by the per-entry rules and written to the cache.
-    Prints how many files it has read as it goes; returns 0, or 1 when this process would not make
-    the records its parent reads."""
+    the groups of cache shards (`job["groups"]`) it claims read, checked by the per-entry rules and
+    written to the cache. Prints how many files it has read as it goes; returns 0, or 1 when this
+    process would not make the records its parent reads."""
     store.use_secret(bytes.fromhex(job["secret"]))
     config = Config.model_validate_json(job["config"])
     if cache_key(config.model_dump_json()) != job["key"]:
@@ -138,25 +138,27 @@ def fill_shards(job: dict[str, Any], out: TextIO) -> int:
         out.write(f"{n}\n")
         out.flush()
 
-    _fill(root, config, Path(job["base"]), Path(job["folder"]), rules, job["shards"], job["group"],
+    _fill(root, config, Path(job["base"]), Path(job["folder"]), rules, job["groups"], job["claims"],
           _entry_files(root, config), _Relay(report))
     return 0
 
 
-def _fill(root: Path, config: Config, base: Path, folder: Path, rules: list[Rule], shards: list[int], group: int,
-          found: list[tuple[str, Path]], relay: _Relay) -> None:
-    """Read, check and write to the cache the files of `shards`, `group` shards at a time, so that
-    memory holds only those: a worker's part, or this process's own while its workers run theirs."""
+def _fill(root: Path, config: Config, base: Path, folder: Path, rules: list[Rule], groups: list[list[int]],
+          claims: str, found: list[tuple[str, Path]], relay: _Relay) -> None:
+    """Read, check and write to the cache the files of each group of shards this process claims
+    (`parallel.claim`), one group at a time so that memory holds only its files: a worker's
+    part, or this process's own while its workers read theirs."""
     prefix = str(root).rstrip(os.sep) + os.sep
-    group_of = {n: i // group for i, n in enumerate(shards)}
-    groups: dict[int, list[tuple[str, Path]]] = {}
+    group_of = {shard: n for n, group in enumerate(groups) for shard in group}
+    files_of: dict[int, list[tuple[str, Path]]] = {}
     for kind, path in found:
         number = group_of.get(ValidationCache.shard_of(_rel(prefix, path)))
         if number is not None:
-            groups.setdefault(number, []).append((kind, path))
-    for _number, files in sorted(groups.items()):
-        with collector_paused():
-            _load(root, config, base, rules, None, None, folder, relay, False, only=files)
+            files_of.setdefault(number, []).append((kind, path))
+    for number, files in sorted(files_of.items()):
+        if parallel.claim(claims, number):
+            with collector_paused():
+                _load(root, config, base, rules, None, None, folder, relay, False, only=files)
     relay.flush()
 
 
@@ -339,9 +341,9 @@ def _in_parallel(disk: ValidationCache, config: Config, root: Path, base: Path, 
            "config": config.model_dump_json(), "key": disk.key, "secret": store.secret().hex(),
            "rules": [getattr(rule, "__name__", "") for rule in rules]}
 
-    def here(mine: list[int], report: Callable[[int], None]) -> None:
+    def here(groups: list[list[int]], claims: str, report: Callable[[int], None]) -> None:
         """This process's share, read while the workers read theirs: one worker fewer to start."""
-        _fill(root, config, base, disk.directory, rules, mine, parallel.GROUP, found, _Relay(report))
+        _fill(root, config, base, disk.directory, rules, groups, claims, found, _Relay(report))
 
     parallel.fill(job, sorted(shards), jobs, missing, progress, here)
     return True

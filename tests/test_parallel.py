@@ -115,3 +115,14 @@ def test_jobs_from_the_option_the_environment_or_the_processors(monkeypatch: pyt
     assert bad.returncode == 2, bad.stderr
     assert bad.stderr.strip() == "kb: error: KB_JOBS must be a number of processes (1 or more), not 'many'; " \
                                  "or pass --jobs N"
+
+
+def test_a_group_is_claimed_by_exactly_one_process(tmp_path: Path) -> None:
+    from defectkb.cache.parallel import claim
+
+    script = "import sys; from defectkb.cache.parallel import claim; print(sum(claim(sys.argv[1], n) for n in range(200)))"
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+             for _ in range(3)]
+    took = [int(p.communicate(timeout=60)[0]) for p in procs]
+    assert sum(took) == 200, took
+    assert not claim(str(tmp_path), 7) and claim(str(tmp_path), 200)

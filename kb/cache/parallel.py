@@ -3,10 +3,11 @@
 A cold `kb validate` (a fresh clone in CI, a new version of the tool, a changed kb.yml) parses and
 checks every file, work that needs nothing but the file. So when many files have no record, the
 files are split by cache shard between this process and worker processes
-(`defectkb/load_worker.py`), each of which reads its shards' files, runs the per-entry rules on
-them and writes its shards; no two write the same shard. This process then reads the knowledge
-base as a warm run does, from the records, and runs the rules over the whole set. A worker that
-fails costs time, never correctness: whatever it did not write is read here.
+(`defectkb/load_worker.py`): each claims the next group of shards nobody has taken, reads their
+files, runs the per-entry rules on them and writes those shards; no two write the same shard.
+This process then reads the knowledge base as a warm run does, from the records, and runs the
+rules over the whole set. A worker that fails costs time, never correctness: whatever it did not
+write is read here.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 import queue
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -24,7 +26,10 @@ from defectkb.progress import Progress
 
 WORKER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "load_worker.py")
 MIN_FILES = 1_000  # fewer files without a record: starting processes would cost more than it saves
-GROUP = 16  # shards a worker loads at a time (of 256): what it holds stays a sixteenth of the files
+# Groups of shards per process: each process takes the next group nobody has claimed, so a process
+# that started late (a worker's interpreter and imports) or reads slower files takes fewer, and
+# memory holds one group's files at a time.
+SPLIT = 8
 MAX_JOBS = 8
 
 
@@ -49,12 +54,15 @@ def jobs_wanted(asked: int | None) -> int:
 
 
 def fill(job: dict[str, Any], shards: list[int], jobs: int, files: int, progress: Progress,
-         here: Callable[[list[int], Callable[[int], None]], None] | None = None) -> bool:
-    """Read `shards` in `jobs` processes (round robin), showing the files they read of `files`:
-    with `here`, this process is one of them (`here(its shards, report(files read))` runs while
-    the workers run), else all are workers. True if every process finished its share."""
+         here: Callable[[list[list[int]], str, Callable[[int], None]], None] | None = None) -> bool:
+    """Read `shards` in `jobs` processes, showing the files they read of `files`. The shards are
+    split into groups that each process claims one at a time (`claim`). With `here`, this process
+    is one of them (`here(groups, claims folder, report(files read))` runs while the workers run),
+    else all are workers. True if every process finished."""
     jobs = max(1, min(jobs, len(shards)))
     workers = jobs - 1 if here is not None else jobs
+    size = max(1, len(shards) // (jobs * SPLIT))
+    groups = [shards[i:i + size] for i in range(0, len(shards), size)]
     progress.start(f"reading ({jobs} processes)", files, "files")
     done: queue.SimpleQueue[int | None] = queue.SimpleQueue()
     procs: list[subprocess.Popen[bytes]] = []
@@ -77,38 +85,48 @@ def fill(job: dict[str, Any], shards: list[int], jobs: int, files: int, progress
             except queue.Empty:
                 return
 
-    try:
-        for k in range(workers):
-            try:
-                proc = subprocess.Popen([sys.executable, WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL)
-            except OSError:  # no interpreter to start (an embedded one): this process reads them all
-                break
-            procs.append(proc)
-            running += 1
-            threading.Thread(target=_relay, args=(proc, done), daemon=True).start()
-            assert proc.stdin is not None
-            try:
-                proc.stdin.write(json.dumps({**job, "shards": shards[k::jobs], "group": GROUP}).encode("utf-8"))
-                proc.stdin.close()
-            except OSError:  # it died at once: its files are read by this process
-                pass
-        if here is not None:
-            try:
-                here(shards[workers::jobs], report)
-            except Exception:  # a bug must not stop the run: whatever has no record is read again
-                own_ok = False
-        while running:
-            count(done.get())
-        ok = own_ok and len(procs) == workers and all(proc.wait() == 0 for proc in procs)
-    finally:
-        for proc in procs:
-            if proc.poll() is None:  # interrupted: leave nothing running
-                proc.kill()
-                proc.wait()
+    with tempfile.TemporaryDirectory(prefix="kb-claims-") as claims:
+        try:
+            for _ in range(workers):
+                try:
+                    proc = subprocess.Popen([sys.executable, WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                            stderr=subprocess.DEVNULL)
+                except OSError:  # no interpreter to start (an embedded one): this process reads them all
+                    break
+                procs.append(proc)
+                running += 1
+                threading.Thread(target=_relay, args=(proc, done), daemon=True).start()
+                assert proc.stdin is not None
+                try:
+                    proc.stdin.write(json.dumps({**job, "groups": groups, "claims": claims}).encode("utf-8"))
+                    proc.stdin.close()
+                except OSError:  # it died at once: its files are read by this process
+                    pass
+            if here is not None:
+                try:
+                    here(groups, claims, report)
+                except Exception:  # a bug must not stop the run: whatever has no record is read again
+                    own_ok = False
+            while running:
+                count(done.get())
+            ok = own_ok and len(procs) == workers and all(proc.wait() == 0 for proc in procs)
+        finally:
+            for proc in procs:
+                if proc.poll() is None:  # interrupted: leave nothing running
+                    proc.kill()
+                    proc.wait()
     progress.finish(f"read {read:,} files in {jobs} processes" if ok else
                     f"read {read:,} files in {jobs} processes; the rest are read here")
     return ok
+
+
+def claim(claims: str, group: int) -> bool:
+    """Take group number `group` for this process: True for exactly one of the processes asking."""
+    try:
+        os.close(os.open(os.path.join(claims, str(group)), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
 
 
 def _relay(proc: subprocess.Popen[bytes], done: queue.SimpleQueue[int | None]) -> None:
