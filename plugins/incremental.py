@@ -34,6 +34,8 @@ from defectkb.loader import SourceCache
 from defectkb.site import memo
 from mkdocs.structure.files import File, Files
 
+from . import reuse
+
 _enabled = False
 _serving = False
 _states: dict[str, PreviewState] = {}
@@ -43,8 +45,11 @@ def enable(serving: bool, dirty: bool) -> None:
     global _enabled, _serving
     _serving = serving
     _enabled = serving and dirty
-    if not _enabled:
+    if _enabled:
+        reuse.install()  # the docs folder's and the theme's files kept between rebuilds
+    else:
         collector.stop()
+        reuse.stop()
     memo.keep(_enabled)  # generated HTML of unchanged inputs is reused between dirty rebuilds
 
 
@@ -195,6 +200,34 @@ class PreviewState:
     tags_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
     first: bool = True
     context: tuple[Any, ...] | None = None  # what every page may show besides entries: registries, config
+    # What the last build that was written in full wrote, and what this build is writing.
+    data: dict[str, str] = field(default_factory=dict)  # data file -> its content
+    sitemap: tuple[Any, ...] | None = None  # the day, the site's address and every page
+    writing: tuple[dict[str, str], tuple[Any, ...] | None] = ({}, None)
+
+    def keep_data(self, file: File, content: str) -> None:
+        """A data file (`api/`, index rows, chart CSV) whose content the last written build wrote
+        is not written again (at 10,000 entries they hold megabytes)."""
+        self.writing[0][file.src_uri] = content
+        last = self.data.get(file.src_uri)
+        if last is not None and (last is content or last == content):
+            _force(file, False)  # still written if it is missing
+
+    def keep_sitemap(self, files: Files, day: str, site_url: str | None) -> bool:
+        """Whether the sitemap the last written build wrote is this build's: the same pages at the
+        same addresses on the same day (its entries are the pages' addresses and the build's day)."""
+        key = (day, site_url, tuple((f.src_uri, f.dest_uri) for f in files.documentation_pages()))
+        self.writing = (self.writing[0], key)
+        return key == self.sitemap
+
+    def written(self) -> None:
+        """The build was written in full: what it wrote is what the next build compares with."""
+        self.data, self.sitemap = self.writing
+        self.writing = ({}, None)
+
+    def failed(self) -> None:
+        """A build stopped halfway: anything may be on disk, so the next build writes it all."""
+        self.data, self.sitemap, self.writing = {}, None, ({}, None)
 
     def plan(self, kb: KnowledgeBase, generated: dict[str, tuple[str, str]], files: Files, tags_dir: str) -> None:
         """Decide, for every page, whether this dirty build must render it again."""

@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 from conftest import CONTENT, ROOT, edit
-from defectkb.mkdocs_plugin import incremental
+from defectkb.loader import Listings
+from defectkb.mkdocs_plugin import incremental, reuse
 from defectkb.site import memo
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
@@ -32,6 +34,10 @@ def site_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
     monkeypatch.chdir(root)
     monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+    # Folder listings kept once they are 50 ms old rather than seconds: the rebuilds below take
+    # what the preview keeps of the docs folder (the loader's and MkDocs' lists of files).
+    monkeypatch.setattr(Listings, "RACY_NS", 50_000_000)
+    time.sleep(0.1)  # the copy's folders are that old before the first build lists them
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
     yield root
     incremental.enable(serving=False, dirty=False)
@@ -85,7 +91,15 @@ def test_title_edit_reaches_every_page_and_file(site_copy: Path, monkeypatch: py
     before = dict(store.rows)
     figures = store.pages["figures"][-1]
     hits, misses = memo.stats["hits"], memo.stats["misses"]
+    kept_files = reuse._docs
+    site = site_copy / "site"
+    data = [p for p in site.rglob("*") if p.suffix in (".json", ".csv", ".xml") and p.name != "sitemap.xml"]
+    stamps = {p: p.stat().st_mtime_ns for p in [site / "sitemap.xml", *data]}
     _preview(site_copy)
+    assert kept_files is not None and reuse._docs is kept_files, "MkDocs' list of files was made again"
+    rewritten = {p for p, stamp in stamps.items() if p.stat().st_mtime_ns != stamp}
+    assert site / "sitemap.xml" not in rewritten, "the same pages: the sitemap is not written again"
+    assert site / "api" / "entries.json" in rewritten and len(rewritten) < len(data) / 2, rewritten
     assert store.pages["figures"][-1] is figures, "a new title changes no figure: they are reused"
     assert len(built) == 1, "a new title changes no digest's figures or lists: they are kept, with the new title"
     pm_page = (site_copy / "site" / "people" / "zhang.wei" / "index.html").read_text(encoding="utf-8")
@@ -125,6 +139,30 @@ def test_two_edits_in_a_row_and_a_revert(site_copy: Path):
     edit(path, ("tags: [precision, data-quality]", "tags: [precision]"))
     _preview(site_copy)
     path.write_text(original, encoding="utf-8")  # back to the first version: memos of it must not be stale
+    _preview(site_copy)
+    _assert_same_as_full_build(site_copy)
+
+
+def test_a_rebuild_that_fails_halfway_is_written_in_full_by_the_next(site_copy: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch):
+    """Data files and the sitemap are not written again when the last written build wrote the same;
+    a build that stopped after writing some of them is no such build."""
+    from defectkb.mkdocs_plugin import kb_plugin
+
+    _preview(site_copy)
+    path = site_copy / "content" / DEFECT
+    original = path.read_text(encoding="utf-8")
+    edit(path, ("title: 导出发票金额精度丢失", "title: 半途而废 导出发票金额精度丢失"))
+
+    def fail(*args: object, **kwargs: object) -> str:
+        raise RuntimeError("the disk is full")
+
+    with monkeypatch.context() as patched:  # after the data files are written, before the pages are
+        patched.setattr(kb_plugin.DefectKBPlugin, "on_post_page", fail)
+        with pytest.raises(RuntimeError):
+            _preview(site_copy)
+    assert "半途而废" in (site_copy / "site" / "api" / "entries.json").read_text(encoding="utf-8")
+    path.write_text(original, encoding="utf-8")  # what the last written build showed
     _preview(site_copy)
     _assert_same_as_full_build(site_copy)
 

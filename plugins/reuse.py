@@ -1,0 +1,133 @@
+"""What MkDocs works out again on every preview rebuild although nothing it rests on changed.
+
+MkDocs 1.6 makes each rebuild of `serve` from nothing. Two of its steps read folders that a save
+in the editor does not change:
+- it lists the docs folder and makes a `File` for each of its files (0.3 s at 10,000 entries);
+- it walks the theme's 14,000 files to pick its assets (0.1 s).
+
+In `kb serve` their results are kept from one rebuild to the next and handed out again as fresh
+copies, as long as nothing they depend on changed:
+- the docs folder's files, while no directory under it changed and the settings that pick files
+  are equal. Adding, removing or renaming a file changes its directory's modification time. A
+  listing is kept only once every directory is a few seconds old (as in
+  `defectkb.loader.Listings`), since a change in the same tick of the clock would go unseen.
+- the theme's files, while the theme's folders and settings are equal.
+
+The copies are made of the objects as MkDocs made them, before any build changed them, so each
+rebuild gets what MkDocs would have made. Only MkDocs 1.6's `get_files` and
+`Files.add_files_from_theme` are replaced, and they do the work themselves outside a preview.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+import mkdocs
+from defectkb.loader import Listings
+from mkdocs.commands import build as mkdocs_build
+from mkdocs.structure.files import File, Files
+
+_active = False
+_real_get_files: Callable[[Any], Files] | None = None
+_real_add_theme: Callable[..., None] | None = None
+
+
+class _Kept:
+    """Files made once, with what they were made from."""
+
+    def __init__(self, key: tuple[Any, ...], directories: list[tuple[str, int]], files: list[File]) -> None:
+        self.key, self.directories, self.files = key, directories, files
+
+    def still(self, key: tuple[Any, ...]) -> bool:
+        if key != self.key:
+            return False
+        for directory, mtime in self.directories:
+            try:
+                if os.stat(directory).st_mtime_ns != mtime:
+                    return False
+            except OSError:
+                return False
+        return True
+
+
+_docs: _Kept | None = None
+_theme: _Kept | None = None
+
+
+def install() -> bool:
+    """Replace the two MkDocs steps (once per process); False where this MkDocs is not 1.6."""
+    global _active, _real_get_files, _real_add_theme
+    _active = True
+    if _real_get_files is not None:
+        return True
+    if not mkdocs.__version__.startswith("1.6.") or not hasattr(mkdocs_build, "get_files"):
+        _active = False
+        return False
+    _real_get_files, _real_add_theme = mkdocs_build.get_files, Files.add_files_from_theme
+    mkdocs_build.get_files = get_files
+    Files.add_files_from_theme = add_files_from_theme  # type: ignore[method-assign]
+    return True
+
+
+def stop() -> None:
+    """Outside a preview: MkDocs' own steps, nothing kept."""
+    global _active, _docs, _theme
+    _active, _docs, _theme = False, None, None
+
+
+def get_files(config: Any) -> Files:
+    global _docs
+    assert _real_get_files is not None
+    if not _active:
+        return _real_get_files(config)
+    key = (config.docs_dir, config.site_dir, config.use_directory_urls, repr(config.exclude_docs),
+           repr(config.not_in_nav), repr(config.draft_docs))
+    if _docs is not None and _docs.still(key):
+        return Files([copy.copy(f) for f in _docs.files])
+    started = time.time_ns()
+    files = _real_get_files(config)
+    directories = _settled_directories([config.docs_dir], started, follow=True)
+    _docs = _Kept(key, directories, [copy.copy(f) for f in files]) if directories is not None else None
+    return files
+
+
+def add_files_from_theme(self: Files, env: Any, config: Any) -> None:
+    global _theme
+    assert _real_add_theme is not None
+    if not _active:
+        _real_add_theme(self, env, config)
+        return
+    key = (tuple(config.theme.dirs), tuple(sorted(config.theme.static_templates)), config.site_dir,
+           config.use_directory_urls)
+    if _theme is not None and _theme.still(key):
+        candidates = _theme.files
+    else:
+        started = time.time_ns()
+        found = Files([])
+        _real_add_theme(found, env, config)  # every theme file; those the docs folder has are left out below
+        candidates = [copy.copy(f) for f in found]
+        directories = _settled_directories(list(config.theme.dirs), started, follow=False)
+        _theme = _Kept(key, directories, candidates) if directories is not None else None
+    for file in candidates:
+        if self.get_file_from_path(file.src_uri) is None:  # a docs file of the same path wins, as in MkDocs
+            self.append(copy.copy(file))
+
+
+def _settled_directories(tops: list[str], started: int, *, follow: bool) -> list[tuple[str, int]] | None:
+    """Every directory under `tops` with its modification time, or None if one changed too
+    recently (since RACY before `started`) for its time to tell a later change."""
+    found = []
+    for top in tops:
+        for directory, _dirs, _files in os.walk(top, followlinks=follow):
+            try:
+                mtime = os.stat(directory).st_mtime_ns
+            except OSError:
+                return None
+            if mtime >= started - Listings.RACY_NS:
+                return None
+            found.append((directory, mtime))
+    return found
