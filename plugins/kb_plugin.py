@@ -8,6 +8,7 @@ parse), an escaped title and the metadata card; their HTML is sanitised.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import replace
 from html import escape
 from pathlib import Path
@@ -34,6 +35,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
+from mkdocs.utils import get_build_date
 
 from . import incremental, watcher
 from .config import DefectKBConfig
@@ -215,7 +217,10 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
             # of the build re-parsing large HTML blocks it has nothing to do with.
             files.append(File.generated(config, page.src, content=page.markdown_suffix or "\n"))
         for path, content in data_files(self.ctx).items():
-            files.append(File.generated(config, path, content=content))
+            file = File.generated(config, path, content=content)
+            if self.state is not None:
+                self.state.keep_data(file, content)
+            files.append(file)
         self.ctx.row_cache.clear()  # table rows are shared while pages are generated, not after
         if self.ctx.charts is not None:
             self.ctx.charts.start()  # charts render in a worker while MkDocs renders the entry pages
@@ -299,6 +304,9 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
             env.bytecode_cache = incremental.bytecode_cache()
         if self.state is not None:
             incremental.feed_tags_plugin(config, files, self.processed, self.entries, entry_meta)
+            if self.state.keep_sitemap(files, get_build_date(), config.site_url) and \
+                    os.path.exists(os.path.join(config.site_dir, "sitemap.xml")):
+                config.theme.static_templates.discard("sitemap.xml")  # 10,000 addresses, as written
         return env
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
@@ -315,6 +323,8 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
     def on_post_build(self, config: MkDocsConfig) -> None:
         self.progress.finish(f"rendered {self.progress.stage.count} pages")
         incremental.build_done()
+        if self.state is not None:
+            self.state.written()
         if self.ctx is not None and self.ctx.charts is not None:
             self.ctx.charts.close()
         if self.spill is not None:
@@ -335,6 +345,8 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         incremental.build_done()  # a failed rebuild's garbage is collected like a written one's
+        if self.state is not None:
+            self.state.failed()
 
     def _forget(self) -> None:
         self.kb = self.ctx = None
