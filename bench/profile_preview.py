@@ -100,8 +100,13 @@ class _Parts:
         self.wrap(incremental.PreviewState, "plan", "plan")
         for event in ("on_config", "on_files", "on_env", "on_post_build", "on_page_content", "on_post_page"):
             self.wrap(kb_plugin.DefectKBPlugin, event, f"event:{event}")
-        for name in ("get_files", "get_navigation", "_populate_page", "_build_page"):
+        for name in ("get_files", "get_navigation", "_populate_page", "_build_page", "_build_theme_template"):
             self.wrap(build, name, f"mkdocs:{name}")
+        from mkdocs.structure.files import Files
+        from mkdocs.theme import Theme
+
+        for owner, name in ((Files, "add_files_from_theme"), (Files, "copy_static_files"), (Theme, "get_env")):
+            self.wrap(owner, name, f"mkdocs:{name}")
 
     def summary(self, total: float) -> str:
         parts = sorted(self.seconds.items(), key=lambda kv: -kv[1])
@@ -138,8 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     site = kb_dir / "site"
 
     def config():
+        t0 = time.perf_counter()
         cfg = load_config(str(kb_dir / "mkdocs.yml"), site_dir=str(site))
         cfg.plugins["defectkb"].config.search = "none"
+        if parts is not None:
+            parts.seconds["mkdocs:load_config"] += time.perf_counter() - t0
         return cfg
 
     t0 = time.perf_counter()
