@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -44,7 +45,11 @@ _lock = threading.Lock()  # the preview indexes in a background thread; never tw
 # while a run is going replace the waiting request instead of queueing a run each.
 _queue_lock = threading.Lock()
 _waiting: tuple[Path, str, list[str], int] | None = None
+_asked = 0.0  # when the oldest request waiting came (time.monotonic)
 _worker: threading.Thread | None = None
+# A request waits this long before its run starts: the browser reloads the saved page meanwhile,
+# and the indexer (a second process at full speed) would share the processor with it.
+GRACE = 2.0
 # The preview re-indexes after every save. A shard whose pages are the very files it was last
 # indexed from (same paths, sizes, times and inodes) keeps its bundle, hard-linked into the new
 # one: an edit re-indexes the shard or two that hold the pages it changed, not all of them.
@@ -155,8 +160,10 @@ def _link_bundle(src: Path, dest: Path, *, top: bool) -> bool:
 
 def index_in_background(site_dir: Path, language: str, pages: Sequence[str], shard_pages: int = 0) -> None:
     """Index the site in a background thread (the preview's reload must not wait for it)."""
-    global _waiting, _worker
+    global _waiting, _worker, _asked
     with _queue_lock:
+        if _waiting is None:  # the grace runs from the oldest request waiting: saves never hold it off
+            _asked = time.monotonic()
         _waiting = (site_dir, language, list(pages), shard_pages)
         if _worker is None:
             _worker = threading.Thread(target=_drain, name="defectkb-search", daemon=True)
@@ -167,10 +174,17 @@ def _drain() -> None:
     global _waiting, _worker
     while True:
         with _queue_lock:
-            job, _waiting = _waiting, None
-            if job is None:
-                _worker = None  # under the lock: a request made from now on starts a new worker
-                return
+            early = GRACE - (time.monotonic() - _asked)
+            if _waiting is not None and early > 0:
+                job = None  # a request too new to run: wait, a newer one may replace it
+            else:
+                job, _waiting = _waiting, None
+                if job is None:
+                    _worker = None  # under the lock: a request made from now on starts a new worker
+                    return
+        if job is None:
+            time.sleep(early)
+            continue
         try:
             build_search_index(*job, reuse=True)
         except PluginError as exc:  # the preview goes on without a fresh index; say why

@@ -62,12 +62,16 @@ def test_preview_indexing_runs_the_newest_request_and_stops(tmp_path: Path):
     site = tmp_path / "site"
     for n in range(1, 4):
         _page(site, f"defects/DEF-000{n}/index.html", f"version{n}")
+    asked = time.monotonic()
     for n in range(1, 4):  # three saves in a row, each with one more page
         search.index_in_background(site, "en", [f"defects/DEF-000{i}/index.html" for i in range(1, n + 1)])
+    time.sleep(search.GRACE / 2)
+    assert not (site / "pagefind").exists(), "the reload goes first: no run within the grace"
     deadline = time.monotonic() + 120
     while search._worker is not None and time.monotonic() < deadline:
         time.sleep(0.2)
     assert search._worker is None and search._waiting is None, "the worker ends when nothing waits"
+    assert time.monotonic() - asked >= search.GRACE
     entry = json.loads((site / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
     assert entry["languages"]["en"]["page_count"] == 3, "the last request's pages are indexed"
 
