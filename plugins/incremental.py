@@ -203,7 +203,9 @@ class PreviewState:
     # What the last build that was written in full wrote, and what this build is writing.
     data: dict[str, str] = field(default_factory=dict)  # data file -> its content
     sitemap: tuple[Any, ...] | None = None  # the day, the site's address and every page
-    writing: tuple[dict[str, str], tuple[Any, ...] | None] = ({}, None)
+    writing: tuple[dict[str, str], tuple[Any, ...] | None] = field(default_factory=lambda: ({}, None))
+    pages: tuple[tuple[str, str], ...] = ()  # this build's pages: source and output paths
+    on_disk: frozenset[str] = frozenset()  # output paths of the pages of the last build written in full
 
     def keep_data(self, file: File, content: str) -> None:
         """A data file (`api/`, index rows, chart CSV) whose content the last written build wrote
@@ -213,10 +215,13 @@ class PreviewState:
         if last is not None and (last is content or last == content):
             _force(file, False)  # still written if it is missing
 
-    def keep_sitemap(self, files: Files, day: str, site_url: str | None) -> bool:
+    def list_pages(self, pages: list[File]) -> None:
+        self.pages = tuple((f.src_uri, f.dest_uri) for f in pages)
+
+    def keep_sitemap(self, day: str, site_url: str | None) -> bool:
         """Whether the sitemap the last written build wrote is this build's: the same pages at the
         same addresses on the same day (its entries are the pages' addresses and the build's day)."""
-        key = (day, site_url, tuple((f.src_uri, f.dest_uri) for f in files.documentation_pages()))
+        key = (day, site_url, self.pages)
         self.writing = (self.writing[0], key)
         return key == self.sitemap
 
@@ -224,12 +229,13 @@ class PreviewState:
         """The build was written in full: what it wrote is what the next build compares with."""
         self.data, self.sitemap = self.writing
         self.writing = ({}, None)
+        self.on_disk = frozenset(dest for _src, dest in self.pages)
 
     def failed(self) -> None:
         """A build stopped halfway: anything may be on disk, so the next build writes it all."""
-        self.data, self.sitemap, self.writing = {}, None, ({}, None)
+        self.data, self.sitemap, self.writing, self.on_disk = {}, None, ({}, None), frozenset()
 
-    def plan(self, kb: KnowledgeBase, generated: dict[str, tuple[str, str]], files: Files, tags_dir: str) -> None:
+    def plan(self, kb: KnowledgeBase, generated: dict[str, tuple[str, str]], pages: list[File], tags_dir: str) -> None:
         """Decide, for every page, whether this dirty build must render it again."""
         context = (kb.registry, kb.config, kb.today)
         if self.context is None or self.context != context:
@@ -254,12 +260,13 @@ class PreviewState:
                                                         *(kb.by_id[eid].model.tags if eid in kb.by_id else ()))}
 
         by_path = {e.rel_path: e for e in kb.entries}
-        for file in files.documentation_pages():
+        for file in pages:
             entry = by_path.get(file.src_uri)
             if entry is not None:
                 # Unaffected: unchanged on disk too (a change makes it re-read, hence affected), so
-                # one look at the output replaces MkDocs' three stats per check, two checks per page.
-                _force(file, entry.id in affected or self.first)
+                # one look at the output replaces MkDocs' three stats per check, two checks per page;
+                # none when the last build written in full wrote or kept it.
+                _force(file, entry.id in affected or self.first, self.on_disk)
                 continue
             content = generated.get(file.src_uri)
             if content is None:
@@ -275,7 +282,7 @@ class PreviewState:
             rebuild = (self.first or self.generated.get(file.src_uri) != digest
                        or (tag is not None and tag in changed_tags))
             self.generated[file.src_uri] = digest
-            _force(file, rebuild)
+            _force(file, rebuild, self.on_disk)
         self.fingerprints = fingerprints
         self.tags_of = {eid: tuple(e.model.tags) for eid, (e, _) in fingerprints.items()}
         self.first = False
@@ -288,10 +295,19 @@ def _tag_of(src: str, tags_dir: str) -> str | None:
     return None
 
 
-def _force(file: File, modified: bool) -> None:
-    """Override MkDocs' mtime check for this build (a new File object is made per build)."""
-    modified = modified or not os.path.exists(file.abs_dest_path)
-    file.is_modified = (lambda: True) if modified else (lambda: False)  # type: ignore[method-assign]
+def _yes() -> bool:
+    return True
+
+
+def _no() -> bool:
+    return False
+
+
+def _force(file: File, modified: bool, on_disk: frozenset[str] = frozenset()) -> None:
+    """Override MkDocs' mtime check for this build (a new File object is made per build); a file
+    not known to be on disk (`on_disk`, output paths) is written if it is missing."""
+    modified = modified or (file.dest_uri not in on_disk and not os.path.exists(file.abs_dest_path))
+    file.is_modified = _yes if modified else _no  # type: ignore[method-assign]
 
 
 def feed_tags_plugin(config: Any, files: Files, processed: set[str], entries: dict[str, Entry],

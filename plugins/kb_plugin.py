@@ -224,12 +224,14 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         self.ctx.row_cache.clear()  # table rows are shared while pages are generated, not after
         if self.ctx.charts is not None:
             self.ctx.charts.start()  # charts render in a worker while MkDocs renders the entry pages
-        self.progress.start("rendering", len(files.documentation_pages()), "pages")
+        pages = files.documentation_pages()  # listed once: 10,000 and more files to look through
+        self.progress.start("rendering", len(pages), "pages")
         for asset in ("kb.css", "kb.js"):
             files.append(File.generated(config, f"{ASSET_URI}/{asset}", abs_src_path=str(ASSETS / asset)))
         if self.state is not None:
             contents = {src: (page.html, page.markdown_suffix) for src, page in self.generated.items()}
-            self.state.plan(self.kb, contents, files, self.config.tags_dir)
+            self.state.plan(self.kb, contents, pages, self.config.tags_dir)
+            self.state.list_pages(pages)
         return files
 
     # -- pages -------------------------------------------------------------------------------
@@ -304,7 +306,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
             env.bytecode_cache = incremental.bytecode_cache()
         if self.state is not None:
             incremental.feed_tags_plugin(config, files, self.processed, self.entries, entry_meta)
-            if self.state.keep_sitemap(files, get_build_date(), config.site_url) and \
+            if self.state.keep_sitemap(get_build_date(), config.site_url) and \
                     os.path.exists(os.path.join(config.site_dir, "sitemap.xml")):
                 config.theme.static_templates.discard("sitemap.xml")  # 10,000 addresses, as written
         return env
