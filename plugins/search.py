@@ -102,7 +102,7 @@ def build_search_index(site_dir: Path, language: str, pages: Sequence[str], shar
                         and _link_bundle(final if k == 0 else final / f"shard-{k}", dest, top=k == 0):
                     kept[key] = (tuple(part), seen)
                     continue
-                _index(site_dir, work / f"stage-{k}", part, dest, language)
+                _index(site_dir, work / f"stage-{k}", part, dest, language, background=reuse)
                 runs += 1
                 if seen is not None:
                     kept[key] = (tuple(part), seen)
@@ -207,7 +207,15 @@ def _stage(site_dir: Path, stage: Path, pages: Sequence[str]) -> None:
         shutil.copyfile(src, dest)
 
 
-def _index(site_dir: Path, stage: Path, pages: Sequence[str], output: Path, language: str) -> None:
+def _yield_processor(pid: int) -> None:
+    """The preview's indexer runs at a lower priority (nice 10): the rebuild of the next save and
+    the browser's reload go first. (Set before its launcher starts the indexer, which inherits it.)"""
+    with contextlib.suppress(AttributeError, OSError):  # not on Windows; or not allowed
+        os.setpriority(os.PRIO_PROCESS, pid, os.getpriority(os.PRIO_PROCESS, 0) + 10)
+
+
+def _index(site_dir: Path, stage: Path, pages: Sequence[str], output: Path, language: str,
+           background: bool = False) -> None:
     _stage(site_dir, stage, pages)
     if not pages:  # an empty knowledge base still gets a bundle, so the search page loads
         (stage / "index.html").write_text("<!doctype html><html><body></body></html>", encoding="utf-8")
@@ -215,12 +223,19 @@ def _index(site_dir: Path, stage: Path, pages: Sequence[str], output: Path, lang
                "--force-language", "zh" if language == "zh" else "en", "--exclude-selectors", ".headerlink",
                "--quiet"]
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+            if background:
+                _yield_processor(proc.pid)
+            try:
+                stdout, stderr = proc.communicate(timeout=900)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                stdout, stderr = proc.communicate()
     except FileNotFoundError as exc:  # pragma: no cover - python itself is missing
         raise PluginError(f"cannot run Pagefind: {exc}") from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    if result.returncode != 0:
-        detail = (result.stderr or result.stdout).strip().splitlines()[-5:]
+    if proc.returncode != 0:
+        detail = (stderr or stdout).strip().splitlines()[-5:]
         raise PluginError("Pagefind could not index the site (pip install 'pagefind[extended]'):\n"
                           + "\n".join(detail))

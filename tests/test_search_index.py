@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
+import pytest
 from defectkb.mkdocs_plugin.search import MAX_SHARD, MIN_SHARD, build_search_index, shard_size, shards
 
 
@@ -110,3 +114,17 @@ def test_preview_reindexes_everything_when_the_shards_move(tmp_path: Path):
     assert build_search_index(site, "en", pages, shard_pages=2, reuse=True) == 2
     _page(site, "defects/DEF-0000/index.html", "first")  # a new page shifts every shard's pages
     assert build_search_index(site, "en", ["defects/DEF-0000/index.html", *pages], shard_pages=2, reuse=True) == 3
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="process priorities are POSIX")
+def test_the_preview_indexer_yields_the_processor():
+    """The preview's background indexer runs at nice +10: the next rebuild and the reload go first."""
+    from defectkb.mkdocs_plugin import search
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        search._yield_processor(child.pid)
+        assert os.getpriority(os.PRIO_PROCESS, child.pid) == os.getpriority(os.PRIO_PROCESS, 0) + 10
+    finally:
+        child.kill()
+        child.wait()
