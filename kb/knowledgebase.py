@@ -27,7 +27,7 @@ from defectkb.loader import Limits, Listings, Made, SourceCache, SourceFile, wal
 from defectkb.models import Defect, Lesson
 from defectkb.progress import Progress, Silent
 from defectkb.registry import load_registry
-from defectkb.rules import RULES, check_consistency, check_content, check_duplicates, check_lifecycle
+from defectkb.rules import RULES, check_consistency, check_content, check_duplicates, check_lifecycle, duplicates
 from defectkb.rules.duplicates import SearchMemo
 
 __all__ = ["Entry", "KnowledgeBase", "LoadOptions", "Rule", "collector_paused", "load", "load_options", "load_paths",
@@ -144,7 +144,8 @@ def fill_shards(job: dict[str, Any], out: TextIO) -> int:
 
 
 def _fill(root: Path, config: Config, base: Path, folder: Path, rules: list[Rule], groups: list[list[int]],
-          claims: str, found: list[tuple[str, Path]], relay: _Relay) -> None:
+          claims: str, found: list[tuple[str, Path]], relay: _Relay,
+          after: Callable[[KnowledgeBase], None] | None = None) -> None:
     """Read, check and write to the cache the files of each group of shards this process claims
     (`parallel.claim`), one group at a time so that memory holds only its files: a worker's
     part, or this process's own while its workers read theirs."""
@@ -158,7 +159,9 @@ def _fill(root: Path, config: Config, base: Path, folder: Path, rules: list[Rule
     for number, files in sorted(files_of.items()):
         if parallel.claim(claims, number):
             with collector_paused():
-                _load(root, config, base, rules, None, None, folder, relay, False, only=files)
+                read = _load(root, config, base, rules, None, None, folder, relay, False, only=files)
+            if after is not None:
+                after(read)
     relay.flush()
 
 
@@ -341,9 +344,18 @@ def _in_parallel(disk: ValidationCache, config: Config, root: Path, base: Path, 
            "config": config.model_dump_json(), "key": disk.key, "secret": store.secret().hex(),
            "rules": [getattr(rule, "__name__", "") for rule in rules]}
 
+    search = check_duplicates in chosen
+
+    def prepare(group: KnowledgeBase) -> None:
+        """Once its first Chinese title is read, the near-duplicate search that follows the
+        reading will need jieba's dictionary: it loads while the workers are still reading."""
+        nonlocal search
+        if search and duplicates.prepare(e.model.title for e in group.entries):
+            search = False
+
     def here(groups: list[list[int]], claims: str, report: Callable[[int], None]) -> None:
         """This process's share, read while the workers read theirs: one worker fewer to start."""
-        _fill(root, config, base, disk.directory, rules, groups, claims, found, _Relay(report))
+        _fill(root, config, base, disk.directory, rules, groups, claims, found, _Relay(report), prepare)
 
     parallel.fill(job, sorted(shards), jobs, missing, progress, here)
     return True

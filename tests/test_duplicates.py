@@ -134,3 +134,20 @@ def test_the_preview_search_memo_finds_what_a_full_search_finds():
             assert kept == {k: list(v) for k, v in getattr(fresh, name).items() if v}, (change, name)
         fewer += memo.searched < sum(new)
     assert fewer > 10 and any(f for f in got)
+
+
+def test_prepare_loads_the_segmenter_in_the_background_only_for_chinese_titles():
+    """A cold run in several processes starts loading jieba's dictionary while files are still
+    being read, once it has seen a Chinese title; English titles alone never load it."""
+    import time
+
+    from defectkb.authoring import similar
+    from defectkb.rules.duplicates import prepare
+
+    assert not prepare(["Invoice export loses cents", "Retry after a timeout"])
+    assert prepare(["Invoice export loses cents", "发票导出丢失金额精度"])
+    deadline = time.monotonic() + 60
+    while not similar._jieba.dt.initialized and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert similar._jieba.dt.initialized
+    assert similar.words("发票导出丢失金额精度") == tuple(w for w in similar._jieba.lcut("发票导出丢失金额精度") if w.strip())

@@ -14,6 +14,7 @@ import logging
 import math
 import re
 import sys
+import threading
 import unicodedata
 from array import array
 from collections import defaultdict
@@ -94,6 +95,16 @@ def _cut(text: str) -> list[str]:
     if _jieba is None:
         _jieba = _import_jieba()  # a second to load its dictionary: only ever for Chinese text
     return [w for w in _jieba.lcut(text) if w.strip()]
+
+
+def load_segmenter_in_background() -> None:
+    """Start loading jieba's dictionary (a second of work) in a thread, for a process that will
+    segment Chinese text once its current work is done; a segmentation meanwhile waits for it
+    (jieba's own lock). The module is imported here, in the calling thread."""
+    global _jieba
+    if _jieba is None:
+        _jieba = _import_jieba()
+    threading.Thread(target=_jieba.initialize, name="defectkb-jieba", daemon=True).start()
 
 
 def release_segmenter() -> None:

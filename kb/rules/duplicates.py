@@ -15,11 +15,19 @@ from __future__ import annotations
 import functools
 import hashlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, Protocol
 
-from defectkb.authoring.similar import Doc, SimilarityIndex, grams, has_cjk, title_key, title_ratio
+from defectkb.authoring.similar import (
+    Doc,
+    SimilarityIndex,
+    grams,
+    has_cjk,
+    load_segmenter_in_background,
+    title_key,
+    title_ratio,
+)
 from defectkb.diagnostics import Diagnostic, Severity
 
 if TYPE_CHECKING:
@@ -62,6 +70,15 @@ class SearchMemo:
         self.found: dict[int, Finding] = {}
         self.searched = 0  # titles looked up by the latest search (read by tests)
         self.index: SimilarityIndex | None = None  # the latest search's, updated for the next one
+
+
+def prepare(titles: Iterable[str]) -> bool:
+    """For a process that will search these titles after other work (a cold `kb validate` reading
+    files): start loading the Chinese segmenter now, in the background, if a title needs it."""
+    if any(has_cjk(title) for title in titles):
+        load_segmenter_in_background()
+        return True
+    return False
 
 
 def check_duplicates(kb: KnowledgeBase, store: ResultStore | None = None,
