@@ -14,7 +14,7 @@ from defectkb.enums import DefectStatus, LessonStatus, Severity
 from defectkb.knowledgebase import Entry
 from defectkb.site.card import badge
 from defectkb.site.context import SiteContext, esc
-from defectkb.site.memo import entry_piece
+from defectkb.site.memo import entry_piece, kept
 
 
 def _select(name: str, label: str, options: Iterable[tuple[str, str]], any_label: str) -> str:
@@ -46,8 +46,9 @@ def entry_table(ctx: SiteContext, here: str, entries: Sequence[Entry], *, table_
         rows = rows[:limit]
     with_component = kinds == "defect"
     parts = []
-    if filters:
-        parts.append(_filter_form(ctx, entries, table_id, kinds))
+    if filters:  # its choices come from every entry of the table: in the preview, kept while they are equal
+        parts.append(kept(ctx, ("filters", here, table_id, kinds), lambda: ctx.versions_of(list(entries)),
+                          lambda: _filter_form(ctx, entries, table_id, kinds)))
     cols = [("id", "id", "text"), ("title", "title", "text")]
     if kinds == "mixed":
         cols.insert(0, ("kind", "kind", "text"))
