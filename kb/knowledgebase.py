@@ -145,7 +145,7 @@ def fill_shards(job: dict[str, Any], out: TextIO) -> int:
 
 def _fill(root: Path, config: Config, base: Path, folder: Path, rules: list[Rule], groups: list[list[int]],
           claims: str, found: list[tuple[str, Path]], relay: _Relay,
-          after: Callable[[KnowledgeBase], None] | None = None) -> None:
+          after: Callable[[KnowledgeBase], object] | None = None) -> None:
     """Read, check and write to the cache the files of each group of shards this process claims
     (`parallel.claim`), one group at a time so that memory holds only its files: a worker's
     part, or this process's own while its workers read theirs."""
@@ -344,18 +344,12 @@ def _in_parallel(disk: ValidationCache, config: Config, root: Path, base: Path, 
            "config": config.model_dump_json(), "key": disk.key, "secret": store.secret().hex(),
            "rules": [getattr(rule, "__name__", "") for rule in rules]}
 
-    search = check_duplicates in chosen
-
-    def prepare(group: KnowledgeBase) -> None:
-        """Once its first Chinese title is read, the near-duplicate search that follows the
-        reading will need jieba's dictionary: it loads while the workers are still reading."""
-        nonlocal search
-        if search and duplicates.prepare(e.model.title for e in group.entries):
-            search = False
+    # The near-duplicate search after the reading may need jieba's dictionary: loaded meanwhile.
+    preload = duplicates.Preload().saw if check_duplicates in chosen else None
 
     def here(groups: list[list[int]], claims: str, report: Callable[[int], None]) -> None:
         """This process's share, read while the workers read theirs: one worker fewer to start."""
-        _fill(root, config, base, disk.directory, rules, groups, claims, found, _Relay(report), prepare)
+        _fill(root, config, base, disk.directory, rules, groups, claims, found, _Relay(report), preload)
 
     parallel.fill(job, sorted(shards), jobs, missing, progress, here)
     return True

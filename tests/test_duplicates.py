@@ -136,16 +136,27 @@ def test_the_preview_search_memo_finds_what_a_full_search_finds():
     assert fewer > 10 and any(f for f in got)
 
 
-def test_prepare_loads_the_segmenter_in_the_background_only_for_chinese_titles():
+def test_preload_starts_the_segmenter_only_when_a_search_will_segment():
     """A cold run in several processes starts loading jieba's dictionary while files are still
-    being read, once it has seen a Chinese title; English titles alone never load it."""
+    being read, once it has seen a new entry (the search will run) and a Chinese title; English
+    titles, or no new entry, never load it."""
     import time
+    from types import SimpleNamespace
 
     from defectkb.authoring import similar
-    from defectkb.rules.duplicates import prepare
+    from defectkb.rules.duplicates import Preload
 
-    assert not prepare(["Invoice export loses cents", "Retry after a timeout"])
-    assert prepare(["Invoice export loses cents", "发票导出丢失金额精度"])
+    def group(*titles: str, new: bool) -> SimpleNamespace:
+        entries = [SimpleNamespace(rel_path=f"d/{n}.md", model=SimpleNamespace(title=t)) for n, t in enumerate(titles)]
+        return SimpleNamespace(entries=entries, added={e.rel_path for e in entries} if new else set())
+
+    english = Preload()
+    assert not english.saw(group("Invoice export loses cents", "Retry after a timeout", new=True))
+    old = Preload()
+    assert not old.saw(group("发票导出丢失金额精度", new=False))
+    preload = Preload()
+    assert not preload.saw(group("发票导出丢失金额精度", new=False))  # Chinese, but nothing new yet
+    assert preload.saw(group("Invoice export loses cents", new=True))  # a new entry in a later group
     deadline = time.monotonic() + 60
     while not similar._jieba.dt.initialized and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -72,13 +72,24 @@ class SearchMemo:
         self.index: SimilarityIndex | None = None  # the latest search's, updated for the next one
 
 
-def prepare(titles: Iterable[str]) -> bool:
-    """For a process that will search these titles after other work (a cold `kb validate` reading
-    files): start loading the Chinese segmenter now, in the background, if a title needs it."""
-    if any(has_cjk(title) for title in titles):
-        load_segmenter_in_background()
-        return True
-    return False
+class Preload:
+    """For a process that reads entries in groups before it runs the near-duplicate search (a cold
+    `kb validate` in several processes): once the groups seen hold a new entry (the search will
+    run) and a Chinese title (it will segment), jieba's dictionary starts loading in the
+    background, while the reading goes on."""
+
+    def __init__(self) -> None:
+        self.new = self.chinese = self.started = False
+
+    def saw(self, kb: KnowledgeBase) -> bool:
+        """Look at a group just read; True once the dictionary is loading."""
+        if not self.started:
+            self.new = self.new or any(_is_new(kb, e) for e in kb.entries)
+            self.chinese = self.chinese or any(has_cjk(e.model.title) for e in kb.entries)
+            if self.new and self.chinese:
+                load_segmenter_in_background()
+                self.started = True
+        return self.started
 
 
 def check_duplicates(kb: KnowledgeBase, store: ResultStore | None = None,
