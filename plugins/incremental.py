@@ -200,40 +200,39 @@ class PreviewState:
     tags_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
     first: bool = True
     context: tuple[Any, ...] | None = None  # what every page may show besides entries: registries, config
-    # What the last build that was written in full wrote, and what this build is writing.
+    # What the last build that was written in full wrote (data files, sitemap, pages on disk) ...
     data: dict[str, str] = field(default_factory=dict)  # data file -> its content
     sitemap: tuple[Any, ...] | None = None  # the day, the site's address and every page
-    writing: tuple[dict[str, str], tuple[Any, ...] | None] = field(default_factory=lambda: ({}, None))
+    on_disk: frozenset[str] = frozenset()  # output paths of its pages
+    # ... and what this build is writing, which becomes the above once it is written in full.
+    next_data: dict[str, str] = field(default_factory=dict)
+    next_sitemap: tuple[Any, ...] | None = None
     pages: tuple[tuple[str, str], ...] = ()  # this build's pages: source and output paths
-    on_disk: frozenset[str] = frozenset()  # output paths of the pages of the last build written in full
 
     def keep_data(self, file: File, content: str) -> None:
         """A data file (`api/`, index rows, chart CSV) whose content the last written build wrote
         is not written again (at 10,000 entries they hold megabytes)."""
-        self.writing[0][file.src_uri] = content
+        self.next_data[file.src_uri] = content
         last = self.data.get(file.src_uri)
         if last is not None and (last is content or last == content):
             _force(file, False)  # still written if it is missing
 
-    def list_pages(self, pages: list[File]) -> None:
-        self.pages = tuple((f.src_uri, f.dest_uri) for f in pages)
-
     def keep_sitemap(self, day: str, site_url: str | None) -> bool:
         """Whether the sitemap the last written build wrote is this build's: the same pages at the
         same addresses on the same day (its entries are the pages' addresses and the build's day)."""
-        key = (day, site_url, self.pages)
-        self.writing = (self.writing[0], key)
-        return key == self.sitemap
+        self.next_sitemap = (day, site_url, self.pages)
+        return self.next_sitemap == self.sitemap
 
     def written(self) -> None:
         """The build was written in full: what it wrote is what the next build compares with."""
-        self.data, self.sitemap = self.writing
-        self.writing = ({}, None)
+        self.data, self.sitemap = self.next_data, self.next_sitemap
         self.on_disk = frozenset(dest for _src, dest in self.pages)
+        self.next_data, self.next_sitemap = {}, None
 
     def failed(self) -> None:
         """A build stopped halfway: anything may be on disk, so the next build writes it all."""
-        self.data, self.sitemap, self.writing, self.on_disk = {}, None, ({}, None), frozenset()
+        self.data, self.sitemap, self.on_disk = {}, None, frozenset()
+        self.next_data, self.next_sitemap = {}, None
 
     def plan(self, kb: KnowledgeBase, generated: dict[str, tuple[str, str]], pages: list[File], tags_dir: str) -> None:
         """Decide, for every page, whether this dirty build must render it again."""
@@ -259,6 +258,7 @@ class PreviewState:
         changed_tags = {t for eid in changed for t in (*self.tags_of.get(eid, ()),
                                                         *(kb.by_id[eid].model.tags if eid in kb.by_id else ()))}
 
+        self.pages = tuple((f.src_uri, f.dest_uri) for f in pages)
         by_path = {e.rel_path: e for e in kb.entries}
         for file in pages:
             entry = by_path.get(file.src_uri)

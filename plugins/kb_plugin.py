@@ -231,7 +231,6 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         if self.state is not None:
             contents = {src: (page.html, page.markdown_suffix) for src, page in self.generated.items()}
             self.state.plan(self.kb, contents, pages, self.config.tags_dir)
-            self.state.list_pages(pages)
         return files
 
     # -- pages -------------------------------------------------------------------------------
