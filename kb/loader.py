@@ -170,7 +170,7 @@ def shared(data: dict[Any, Any]) -> dict[Any, Any]:
     for key, value in data.items():
         kind = type(value)
         if kind is str:
-            if len(value) <= _SHORT:
+            if len(value) <= SHORT:
                 value = _intern(value)
         elif kind is dict:
             value = shared(value)
@@ -186,7 +186,7 @@ def _shared_list(items: list[Any]) -> list[Any]:
     out = []
     for value in items:
         kind = type(value)
-        if kind is str and len(value) <= _SHORT:
+        if kind is str and len(value) <= SHORT:
             value = _intern(value)
         elif kind is dict:
             value = shared(value)
@@ -197,7 +197,6 @@ def _shared_list(items: list[Any]) -> list[Any]:
 
 
 _intern = sys.intern
-_SHORT = SHORT  # longer strings (titles, descriptions) rarely repeat
 
 
 @dataclass(slots=True)
@@ -251,31 +250,46 @@ class SourceCache:
             self._settings = settings
 
 
+# A time this close to the moment a file or directory was read does not tell a later change:
+# a change within the same tick of the file system's clock could leave it as it was.
+RACY_NS = 3_000_000_000
+
+
 class Listings:
     """What `walk` found under each folder, kept by a long-lived process (the preview) with the
     modification time of every directory it went through: while none of those changed, no file
     was added, removed or renamed under the folder, and the files are not listed again.
 
-    A listing is kept only if every directory was already RACY seconds old when it was listed:
-    a file added in the same tick of the file system's clock as the listing would leave the
-    directory's time as it was."""
+    A listing is kept only if every directory was already RACY_NS old when it was listed: a file
+    added in the same tick of the file system's clock as the listing would leave the directory's
+    time as it was."""
 
-    RACY_NS = 2_000_000_000
+    RACY_NS = RACY_NS
 
     def __init__(self) -> None:
         self.walks: dict[Path, tuple[list[tuple[str, int]], list[Path]]] = {}
 
     def unchanged(self, folder: Path) -> list[Path] | None:
         kept = self.walks.get(folder)
-        if kept is None:
-            return None
-        for directory, mtime in kept[0]:
+        return list(kept[1]) if kept is not None and Listings.same_times(kept[0]) else None
+
+    @staticmethod
+    def same_times(directories: list[tuple[str, int]]) -> bool:
+        """Whether every directory still has the modification time it had (none added, removed
+        or renamed a file since)."""
+        for directory, mtime in directories:
             try:
                 if os.stat(directory).st_mtime_ns != mtime:
-                    return None
+                    return False
             except OSError:
-                return None
-        return list(kept[1])
+                return False
+        return True
+
+    @staticmethod
+    def settled(directories: list[tuple[str, int]], started: int) -> bool:
+        """Whether each directory's time was RACY_NS old when the listing `started`: its next change
+        will then show as a new time."""
+        return bool(directories) and all(mtime < started - Listings.RACY_NS for _, mtime in directories)
 
 
 def walk(folder: Path, listings: Listings | None = None) -> list[Path]:
@@ -300,7 +314,7 @@ def walk(folder: Path, listings: Listings | None = None) -> list[Path]:
     found.sort(key=lambda item: (*item[0], item[1]))
     result = [base / f for _, f, base in found]
     if listings is not None:
-        if seen and all(mtime < started - Listings.RACY_NS for _, mtime in seen):
+        if Listings.settled(seen, started):
             listings.walks[folder] = (seen, list(result))
         else:
             listings.walks.pop(folder, None)

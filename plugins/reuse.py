@@ -42,15 +42,7 @@ class _Kept:
         self.key, self.directories, self.files = key, directories, files
 
     def still(self, key: tuple[Any, ...]) -> bool:
-        if key != self.key:
-            return False
-        for directory, mtime in self.directories:
-            try:
-                if os.stat(directory).st_mtime_ns != mtime:
-                    return False
-            except OSError:
-                return False
-        return True
+        return key == self.key and Listings.same_times(self.directories)
 
 
 _docs: _Kept | None = None
@@ -124,16 +116,13 @@ def _copy(file: File) -> File:
 
 
 def _settled_directories(tops: list[str], started: int, *, follow: bool) -> list[tuple[str, int]] | None:
-    """Every directory under `tops` with its modification time, or None if one changed too
-    recently (since RACY before `started`) for its time to tell a later change."""
+    """Every directory under `tops` with its modification time, or None if one cannot be read or
+    changed too recently to tell a later change (`Listings.settled`)."""
     found = []
     for top in tops:
         for directory, _dirs, _files in os.walk(top, followlinks=follow):
             try:
-                mtime = os.stat(directory).st_mtime_ns
+                found.append((directory, os.stat(directory).st_mtime_ns))
             except OSError:
                 return None
-            if mtime >= started - Listings.RACY_NS:
-                return None
-            found.append((directory, mtime))
-    return found
+    return found if Listings.settled(found, started) else None

@@ -16,9 +16,11 @@ from defectkb.body import FlatSections, Heading, match_sections, section_table
 from defectkb.cache.store import ValidationCache, digest
 from defectkb.config import Config
 from defectkb.diagnostics import Diagnostic, Position, Severity
+from defectkb.loader import RACY_NS as _RACY_NS
 from defectkb.loader import Limits, SourceFile, decode, parse_bytes, read_file
 from defectkb.models import MODELS, EntryBase
 from defectkb.schema_check import validate_entry
+from defectkb.yamlsimple import SHORT
 from defectkb.yamlsource import Located
 from pydantic import BaseModel
 
@@ -56,8 +58,8 @@ def entry_kind(meta: dict[str, Any], folder_kind: str) -> str:
 CONTENT_RULE = "check_content"  # the per-entry rule that reads bodies
 
 # A status whose change time is this close to the moment the file was read does not vouch for
-# its bytes: an edit within the same tick of the file system's clock could leave it unchanged.
-RACY_NS = 3_000_000_000
+# its bytes (defectkb.loader.RACY_NS).
+RACY_NS = _RACY_NS
 
 
 def status_key(st: os.stat_result) -> tuple[int, int, int, int, int]:
@@ -75,7 +77,6 @@ def trusted_status(st: os.stat_result | None) -> tuple[int, int, int, int, int] 
 _FIELDS_SETS: dict[frozenset[str], set[str]] = {}
 _TABLES: dict[Any, dict[str, Any]] = {}  # per-entry findings tables without findings, by content
 _INDEXES: dict[Any, dict[str, int]] = {}  # section indexes (never changed once made), by content
-_SHORT = 64
 _intern = sys.intern
 
 
@@ -209,7 +210,7 @@ class FileReader:
         # Heading texts repeat across entries (the configured sections): shared, they are pickled
         # once per shard.
         flat = tuple(part for h in src.headings
-                     for part in (h.level, _intern(h.text) if len(h.text) <= _SHORT else h.text, h.line,
+                     for part in (h.level, _intern(h.text) if len(h.text) <= SHORT else h.text, h.line,
                                   h.has_content))
         parse = (src.spans, src.body_line, flat, src.within_limits, src.meta, pack(src.diagnostics))
         memo = None
