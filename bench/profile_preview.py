@@ -146,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         cfg = load_config(str(kb_dir / "mkdocs.yml"), site_dir=str(site))
         cfg.plugins["defectkb"].config.search = "none"
+        cfg.site_url = "http://127.0.0.1:8000/"  # as `mkdocs serve` sets it: canonical URLs, feeds
         if parts is not None:
             parts.seconds["mkdocs:load_config"] += time.perf_counter() - t0
         return cfg

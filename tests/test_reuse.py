@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -101,3 +102,48 @@ def test_outside_a_preview_mkdocs_makes_its_own_lists(tmp_path: Path) -> None:
     config = load_config(str(tmp_path / "mkdocs.yml"))
     assert [f.src_uri for f in mkdocs_build.get_files(config)] == ["index.md"]
     assert reuse._docs is None
+
+
+def test_page_urls_and_dates_are_what_mkdocs_works_out(tmp_path: Path, preview: None) -> None:
+    """The preview's shortcuts for a page's canonical URL and build date agree with MkDocs' own
+    for plain URLs and bases, and leave everything else to MkDocs."""
+    from mkdocs.structure.files import File
+    from mkdocs.structure.pages import Page
+
+    assert reuse.install()
+    assert reuse._real_canonical is not None and reuse._real_build_date is not None
+    bases = ["http://127.0.0.1:8000/", "http://127.0.0.1:8000", "https://kb.example.com/mount/", "https://h/a/b",
+             "https://h/./x/", "https://h//x/", "https://h/x/?q=1", "https://h/x/#f", "/relative/", "", None]
+    urls = ["", "defects/DEF-1/", "defects/DEF-1/index.html", "a%20b/", "人员/张三/", "../up/", "./here/", "a/../b/",
+            "a//b/", "/abs/", "mailto:x", "a?b", "a#b", "a;b", "http://other/x"]
+    fast = 0
+    for base in bases:
+        for url in urls:
+            page, twin = object.__new__(Page), object.__new__(Page)
+            page.file = twin.file = SimpleNamespace(url=url)  # type: ignore[assignment]  # Page.url reads it
+            try:
+                reuse._real_canonical(twin, base)
+            except Exception as exc:  # whatever MkDocs does, the shortcut must do too
+                with pytest.raises(type(exc)):
+                    reuse.set_canonical_url(page, base)
+                continue
+            reuse.set_canonical_url(page, base)
+            assert (page.canonical_url, page.abs_url) == (twin.canonical_url, twin.abs_url), (base, url)
+            fast += reuse._plain(url) and bool(base) and reuse._base_path(base) is not None
+    assert fast >= 20  # the shortcut itself was taken, not only MkDocs' method
+    assert reuse._base_path("https://h/./x/") is None and reuse._base_path("https://h/x/?q=1") is None
+
+    config_file = tmp_path / "mkdocs.yml"
+    (tmp_path / "docs").mkdir()
+    config_file.write_text("site_name: t\nsite_url: https://kb.example.com/\n", encoding="utf-8")
+    config = load_config(str(config_file))
+    mkdocs_build.get_files(config)  # a build starts: the date is asked once, then kept
+    page = Page(None, File("a.md", config.docs_dir, config.site_dir, True), config)
+    assert page.update_date == reuse._real_build_date() and page.canonical_url == "https://kb.example.com/a/"
+    os.environ["SOURCE_DATE_EPOCH"] = "86400"
+    try:
+        assert Page(None, File("b.md", config.docs_dir, config.site_dir, True), config).update_date == page.update_date
+        mkdocs_build.get_files(config)  # the next build asks again
+        assert Page(None, File("c.md", config.docs_dir, config.site_dir, True), config).update_date == "1970-01-02"
+    finally:
+        del os.environ["SOURCE_DATE_EPOCH"]

@@ -1,0 +1,72 @@
+"""The preview's server answers files with validators (plugins/revalidate.py): a reload gets
+`304 Not Modified` for a file it has, the file for one that changed, and pages as MkDocs sends them."""
+
+from __future__ import annotations
+
+import os
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from defectkb.mkdocs_plugin import revalidate
+from mkdocs.livereload import LiveReloadServer
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    site = tmp_path / "site"
+    (site / "assets").mkdir(parents=True)
+    (site / "assets" / "kb.css").write_text("body { color: red }\n", encoding="utf-8")
+    (site / "index.html").write_text("<html><body><p>home</p></body></html>", encoding="utf-8")
+    live = LiveReloadServer(builder=lambda: None, host="127.0.0.1", port=0, root=str(site))
+    live.watch(str(site))  # as in `serve`: pages then get the live-reload script
+    live.set_app(revalidate.wrap(live.get_app()))
+    live.server_bind()
+    live.server_activate()
+    thread = threading.Thread(target=live.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{live.server_address[1]}/", site
+    finally:
+        live.shutdown()
+        live.server_close()
+
+
+def _get(url: str, tag: str | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers={"If-None-Match": tag} if tag else {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def test_a_file_the_browser_has_is_not_sent_again(server: tuple[str, Path]) -> None:
+    url, site = server
+    status, headers, body = _get(url + "assets/kb.css")
+    assert status == 200 and body == b"body { color: red }\n"
+    tag = headers["ETag"]
+    assert headers["Cache-Control"] == "no-cache" and headers["Content-Type"].startswith("text/css")
+
+    status, headers, body = _get(url + "assets/kb.css", tag)
+    assert (status, body, headers["ETag"]) == (304, b"", tag)
+    assert _get(url + "assets/kb.css", f'"other", W/{tag}')[0] == 304  # a list, a weak form of the same tag
+
+    css = site / "assets" / "kb.css"
+    css.write_text("body { color: blue }\n", encoding="utf-8")
+    st = css.stat()
+    os.utime(css, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # (in case the clock did not tick)
+    status, headers, body = _get(url + "assets/kb.css", tag)
+    assert status == 200 and body == b"body { color: blue }\n" and headers["ETag"] != tag
+
+
+def test_pages_and_errors_are_sent_as_mkdocs_sends_them(server: tuple[str, Path]) -> None:
+    url, _site = server
+    status, headers, body = _get(url)
+    assert status == 200 and b"livereload" in body and "ETag" not in headers  # a page: never kept
+    assert _get(url, '"anything"')[0] == 200
+    status, headers, _body = _get(url + "missing.css")
+    assert status == 404 and "ETag" not in headers
