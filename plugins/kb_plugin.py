@@ -37,7 +37,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_build_date
 
-from . import incremental, revalidate, watcher
+from . import devserver, incremental, watcher
 from .config import DefectKBConfig
 from .search import build_search_index, index_in_background, release_memory
 from .spill import Spill
@@ -193,7 +193,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         if self.kb_config_path is not None:
             server.watch(str(self.kb_config_path))  # kb.yml changes rebuild the site too
         log.info(f"defectkb: watching for changes with {watcher.use_native(server, Path(config.docs_dir))}")
-        server.set_app(revalidate.wrap(server.get_app()))  # a reload re-fetches only files that changed
+        devserver.prepare(server)  # a reload of several tabs: no dropped connections, files fetched only if changed
         return server
 
     # -- files -------------------------------------------------------------------------------

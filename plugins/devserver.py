@@ -1,8 +1,13 @@
-"""The preview's files with validators, so a reload asks "changed?" instead of fetching them again.
+"""The preview's HTTP server (MkDocs' `LiveReloadServer`), made fit for a reload of several tabs.
 
-MkDocs' development server sends every file without `ETag`, `Last-Modified` or `Cache-Control`,
-so the browser cannot keep anything: each live reload of each open tab fetches the page's
-stylesheets, scripts and data again (at 10,000 entries the defects index loads 2 MB of rows).
+- Its queue of connections waiting to be accepted holds 5 (Python's default). A live reload
+  of three tabs opens a dozen connections at once (the server speaks HTTP/1.0: one per file),
+  and while the server's threads share the processor the queue fills. The connections beyond it
+  are dropped and the browser tries again after a second: the reload took a second longer. The
+  queue now holds QUEUE.
+- It sends every file without `ETag`, `Last-Modified` or `Cache-Control`, so the browser cannot
+  keep anything: each live reload of each open tab fetches the page's stylesheets, scripts and
+  data again (at 10,000 entries the defects index loads 2 MB of rows).
 Wrapped by `wrap`, the server answers a file (not a page: MkDocs writes the live-reload script
 into each page it sends) with an `ETag` made from the opened file's size, modification time and
 inode, and `Cache-Control: no-cache`: the browser asks again on every load, with the tag, and
@@ -19,6 +24,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 App = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+QUEUE = 128  # connections waiting to be accepted (the system caps it at net.core.somaxconn)
+
+
+def prepare(server: Any) -> None:
+    """Before `serve` starts the server (it binds and listens then): the deeper queue, the validators."""
+    server.request_queue_size = QUEUE
+    server.set_app(wrap(server.get_app()))
 
 
 def wrap(app: App) -> App:

@@ -1,5 +1,6 @@
-"""The preview's server answers files with validators (plugins/revalidate.py): a reload gets
-`304 Not Modified` for a file it has, the file for one that changed, and pages as MkDocs sends them."""
+"""The preview's server (plugins/devserver.py): it answers files with validators (a reload gets
+`304 Not Modified` for a file it has, the file for one that changed, and pages as MkDocs sends
+them), and it does not drop the burst of connections a reload of several tabs opens."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from defectkb.mkdocs_plugin import revalidate
+from defectkb.mkdocs_plugin import devserver
 from mkdocs.livereload import LiveReloadServer
 
 
@@ -23,7 +24,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     (site / "index.html").write_text("<html><body><p>home</p></body></html>", encoding="utf-8")
     live = LiveReloadServer(builder=lambda: None, host="127.0.0.1", port=0, root=str(site))
     live.watch(str(site))  # as in `serve`: pages then get the live-reload script
-    live.set_app(revalidate.wrap(live.get_app()))
+    devserver.prepare(live)
     live.server_bind()
     live.server_activate()
     thread = threading.Thread(target=live.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -70,3 +71,26 @@ def test_pages_and_errors_are_sent_as_mkdocs_sends_them(server: tuple[str, Path]
     assert _get(url, '"anything"')[0] == 200
     status, headers, _body = _get(url + "missing.css")
     assert status == 404 and "ETag" not in headers
+
+
+def test_a_burst_of_connections_waits_to_be_accepted(tmp_path: Path) -> None:
+    """Forty connections at once, while the server accepts none: all are queued (with Python's
+    queue of five, the rest would be dropped and the browser would try again a second later)."""
+    import socket
+
+    live = LiveReloadServer(builder=lambda: None, host="127.0.0.1", port=0, root=str(tmp_path))
+    devserver.prepare(live)
+    live.server_bind()
+    live.server_activate()  # listening, not accepting: as while its threads wait for the processor
+    clients = []
+    try:
+        for _ in range(40):
+            client = socket.socket()
+            client.settimeout(0.5)
+            client.connect(live.server_address)  # a dropped connection would time out here
+            clients.append(client)
+    finally:
+        for client in clients:
+            client.close()
+        live.server_close()
+    assert len(clients) == 40
