@@ -118,13 +118,16 @@ def test_preview_reindexes_everything_when_the_shards_move(tmp_path: Path):
 
 @pytest.mark.skipif(not hasattr(os, "getpriority"), reason="process priorities are POSIX")
 def test_the_preview_indexer_yields_the_processor():
-    """The preview's background indexer runs at nice +10: the next rebuild and the reload go first."""
+    """The preview's background indexer runs at nice +10, and on Linux only when a processor is
+    idle (SCHED_IDLE): the next rebuild and the reload go first."""
     from defectkb.mkdocs_plugin import search
 
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
         search._yield_processor(child.pid)
         assert os.getpriority(os.PRIO_PROCESS, child.pid) == os.getpriority(os.PRIO_PROCESS, 0) + 10
+        if sys.platform.startswith("linux"):
+            assert os.sched_getscheduler(child.pid) == os.SCHED_IDLE
     finally:
         child.kill()
         child.wait()
