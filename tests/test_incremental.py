@@ -118,6 +118,30 @@ def test_severity_and_escape_edit_reaches_charts_digests_and_figures(site_copy: 
     _assert_same_as_full_build(site_copy)
 
 
+def test_a_feed_is_kept_while_its_newest_entries_are(site_copy: Path, monkeypatch: pytest.MonkeyPatch):
+    """A feed shows its newest entries only: an edit of an older entry keeps it as it was, and a
+    date that makes an entry the newest brings it in."""
+    from defectkb.insights import feeds
+
+    monkeypatch.setattr(feeds, "FEED_SIZE", 2)  # the sample's entries: most are then "older"
+
+    def site_feed() -> tuple[object, str]:
+        store = memo.store_for(str((site_copy / "content").resolve()))
+        assert store is not None
+        return store.pages["feeds/all.xml"]
+
+    _preview(site_copy)
+    kept = site_feed()
+    assert "DEF-0001" not in kept[1]
+    edit(site_copy / "content" / DEFECT, ("title: 导出发票金额精度丢失", "title: 已改标题 导出发票金额精度丢失"))
+    _preview(site_copy)
+    assert site_feed() is kept, "an older entry's edit made the site-wide feed again"
+    edit(site_copy / "content" / DEFECT, ("closed_at: 2025-06-06T15:20:00+08:00", "closed_at: 2026-11-20T15:20:00+08:00"))
+    _preview(site_copy)
+    assert "DEF-0001" in site_feed()[1]
+    _assert_same_as_full_build(site_copy)
+
+
 def test_lesson_title_shown_on_other_entries_pages_and_digests(site_copy: Path):
     _preview(site_copy)
     edit(site_copy / "content" / LESSON, ("title: ", "title: 新标题 "))

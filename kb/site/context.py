@@ -23,6 +23,7 @@ from defectkb.analytics import (
 from defectkb.i18n import Labels
 from defectkb.insights.digests import Digest, digest_facts, rebind_digests
 from defectkb.insights.digests import build as build_digests
+from defectkb.insights.feeds import updated
 from defectkb.insights.figures import AllFigures, compute, department_of, entry_facts, lesson_linked_ids
 from defectkb.insights.reading import ReadingList, reading_lists
 from defectkb.knowledgebase import Entry, KnowledgeBase
@@ -140,6 +141,20 @@ class SiteContext:
             return make(self.kb)
         _, last = self._facts(name, None, fact)
         return self._keep(name, rebind(last, self.kb.by_id) if last is not None else make(self.kb))
+
+    @cached_property
+    def feed_order(self) -> dict[int, tuple[Any, str]]:
+        """(updated, id) of every entry, by object identity: what the feeds sort by. In the
+        preview, worked out again only for the entries whose version changed."""
+        def fact(e: Entry) -> tuple[Any, str]:
+            return updated(e), e.id
+
+        if self.memo is None:
+            facts: list[Any] = [fact(e) for e in self.kb.entries]
+        else:
+            facts, _ = self._facts("feed order", None, fact)
+            self._keep("feed order", None)
+        return dict(zip(map(id, self.kb.entries), facts, strict=True))
 
     @cached_property
     def digests(self) -> dict[str, list[Digest]]:

@@ -382,7 +382,9 @@ def insight_files(ctx: SiteContext) -> dict[str, str]:
 
 
 def feeds(ctx: SiteContext) -> dict[str, str]:
-    from defectkb.insights.feeds import atom, feed_groups
+    import heapq
+
+    from defectkb.insights.feeds import FEED_SIZE, atom, feed_groups
 
     t = ctx.t
     site_name = ctx.site_name or "DefectKB"
@@ -395,9 +397,12 @@ def feeds(ctx: SiteContext) -> dict[str, str]:
         return f"{t.enum(m.severity)} · {t.enum(m.status)} · {product} · {t('pm')}: {ctx.person_name(m.pm)}"
 
     out = {}
-    for (kind, key), entries in feed_groups(ctx.kb).items():
+    order = ctx.feed_order
+    for (kind, key), group in feed_groups(ctx.kb).items():
         path = ctx.feed_path(kind, key)
-        # a feed shows its entries, names and labels: all in these versions
+        # A feed shows its newest entries (atom() orders them the same way), their names and
+        # labels: all in these versions. An edit of an older entry leaves the feed as it was.
+        entries = heapq.nlargest(FEED_SIZE, group, key=lambda e: order[id(e)])
         inputs = (ctx.context_version, ctx.versions_of(entries)) if ctx.memo is not None else None
         if (kept := remembered(ctx.memo, path, inputs)) is not None:
             out[path] = kept
