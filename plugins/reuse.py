@@ -153,6 +153,8 @@ def set_canonical_url(page: Page, base: str | None) -> None:
 
 
 def _plain(url: str) -> bool:
+    """A relative URL `urljoin` appends as it is: no scheme, root, query, fragment, parameters,
+    backslash, empty or dot segment."""
     if not url:
         return True
     if url[0] == "/" or "//" in url or any(c in url for c in ":?#;\\"):
