@@ -80,16 +80,22 @@ def _preview(root: Path) -> None:
 
 
 def test_title_edit_reaches_every_page_and_file(site_copy: Path, monkeypatch: pytest.MonkeyPatch):
+    from defectkb.insights import feeds
     from defectkb.site import context
 
     built = []
     monkeypatch.setattr(context, "build_digests", lambda kb, real=context.build_digests: built.append(1) or real(kb))
+    # Feeds show their newest entries: with two per feed, DEF-0001 is in none but its own PM's
+    # and product's, so the site-wide feed is kept (test_severity_... brings it in by a date).
+    monkeypatch.setattr(feeds, "FEED_SIZE", 2)
     _preview(site_copy)
     edit(site_copy / "content" / DEFECT, ("title: 导出发票金额精度丢失", "title: 已改标题 导出发票金额精度丢失"))
     store = memo.store_for(str((site_copy / "content").resolve()))
     assert store is not None
     before = dict(store.rows)
     figures = store.pages["figures"][-1]
+    site_feed = store.pages["feeds/all.xml"]
+    assert "DEF-0001" not in site_feed[1]
     hits, misses = memo.stats["hits"], memo.stats["misses"]
     kept_files = reuse._docs
     site = site_copy / "site"
@@ -101,6 +107,7 @@ def test_title_edit_reaches_every_page_and_file(site_copy: Path, monkeypatch: py
     assert site / "sitemap.xml" not in rewritten, "the same pages: the sitemap is not written again"
     assert site / "api" / "entries.json" in rewritten and len(rewritten) < len(data) / 2, rewritten
     assert store.pages["figures"][-1] is figures, "a new title changes no figure: they are reused"
+    assert store.pages["feeds/all.xml"] is site_feed, "an older entry's edit made the site-wide feed again"
     assert len(built) == 1, "a new title changes no digest's figures or lists: they are kept, with the new title"
     pm_page = (site_copy / "site" / "people" / "zhang.wei" / "index.html").read_text(encoding="utf-8")
     assert "已改标题" in pm_page
@@ -110,35 +117,18 @@ def test_title_edit_reaches_every_page_and_file(site_copy: Path, monkeypatch: py
     _assert_same_as_full_build(site_copy)
 
 
-def test_severity_and_escape_edit_reaches_charts_digests_and_figures(site_copy: Path):
-    _preview(site_copy)
-    edit(site_copy / "content" / DEFECT, ("severity: serious", "severity: fatal"), ("online: false", "online: true"),
-         ("found_phase: system_test", "found_phase: production"))
-    _preview(site_copy)
-    _assert_same_as_full_build(site_copy)
-
-
-def test_a_feed_is_kept_while_its_newest_entries_are(site_copy: Path, monkeypatch: pytest.MonkeyPatch):
-    """A feed shows its newest entries only: an edit of an older entry keeps it as it was, and a
-    date that makes an entry the newest brings it in."""
+def test_severity_and_escape_edit_reaches_charts_digests_and_figures(site_copy: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch):
     from defectkb.insights import feeds
 
-    monkeypatch.setattr(feeds, "FEED_SIZE", 2)  # the sample's entries: most are then "older"
-
-    def site_feed() -> tuple[object, str]:
-        store = memo.store_for(str((site_copy / "content").resolve()))
-        assert store is not None
-        return store.pages["feeds/all.xml"]
-
+    monkeypatch.setattr(feeds, "FEED_SIZE", 2)  # a later date makes DEF-0001 the newest: into the feeds
     _preview(site_copy)
-    kept = site_feed()
-    assert "DEF-0001" not in kept[1]
-    edit(site_copy / "content" / DEFECT, ("title: 导出发票金额精度丢失", "title: 已改标题 导出发票金额精度丢失"))
+    edit(site_copy / "content" / DEFECT, ("severity: serious", "severity: fatal"), ("online: false", "online: true"),
+         ("found_phase: system_test", "found_phase: production"),
+         ("closed_at: 2025-06-06T15:20:00+08:00", "closed_at: 2026-11-20T15:20:00+08:00"))
     _preview(site_copy)
-    assert site_feed() is kept, "an older entry's edit made the site-wide feed again"
-    edit(site_copy / "content" / DEFECT, ("closed_at: 2025-06-06T15:20:00+08:00", "closed_at: 2026-11-20T15:20:00+08:00"))
-    _preview(site_copy)
-    assert "DEF-0001" in site_feed()[1]
+    store = memo.store_for(str((site_copy / "content").resolve()))
+    assert store is not None and "DEF-0001" in store.pages["feeds/all.xml"][1]
     _assert_same_as_full_build(site_copy)
 
 
