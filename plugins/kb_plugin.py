@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import defectkb
-from defectkb.authoring.similar import release_segmenter
+from defectkb.authoring.similar import has_cjk, load_segmenter_in_background, release_segmenter
 from defectkb.cache import CACHE_DIR
 from defectkb.charts import Renderer
 from defectkb.config import CONFIG_NAME, Config, ConfigError, load_config
@@ -79,6 +79,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         # preview, which reuses them between rebuilds) the entry bodies from loading until rendered.
         self.spill: Spill | None = None
         self.parking = False  # a build (not the preview): bodies and generated pages wait in the spill too
+        self.segmenter_asked = False  # the preview loads jieba's dictionary ahead once (_preload_segmenter)
 
     # -- configuration and loading ----------------------------------------------------------
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -332,6 +333,8 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         if self.spill is not None:
             self.spill.close()
             self.spill = None
+        if incremental.serving() and not self.segmenter_asked and self.kb is not None:
+            self._preload_segmenter(self.kb)
         if self.ctx is None or not self.ctx.search:
             return
         language, pages = self.ctx.language, list(self.search_pages)
@@ -344,6 +347,15 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
             self._forget()
             release_memory()
             build_search_index(Path(config.site_dir), language, pages, self.config.search_shard_pages)
+
+    def _preload_segmenter(self, kb: KnowledgeBase) -> None:
+        """Once the preview's first build is written: with Chinese titles, start loading jieba's
+        dictionary in the background. The near-duplicate check segments an edited title; when
+        the first build took its findings from the validation cache, the first save of a Chinese
+        title would otherwise wait a second or two for the dictionary."""
+        self.segmenter_asked = True
+        if any(has_cjk(e.model.title) for e in kb.entries):
+            load_segmenter_in_background()
 
     def on_build_error(self, *, error: Exception) -> None:
         incremental.build_done()  # a failed rebuild's garbage is collected like a written one's

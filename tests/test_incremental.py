@@ -250,3 +250,18 @@ def test_collections_wait_for_an_idle_preview():
     finally:
         collector.stop()
     assert gc.isenabled() and collector.timer is None
+
+
+def test_the_preview_loads_the_segmenter_ahead_of_the_first_edit(site_copy: Path):
+    """A preview whose first build took the near-duplicate findings from the validation cache
+    segments nothing, so the first save of a Chinese title would wait for jieba's dictionary:
+    the preview starts loading it once that build is written."""
+    from defectkb.authoring import similar
+
+    _build(site_copy, "site-full", dirty=False)  # fills the validation cache (.kb_cache)
+    similar.release_segmenter()
+    _preview(site_copy)
+    deadline = time.monotonic() + 60
+    while not (similar._jieba is not None and similar._jieba.dt.initialized) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert similar._jieba is not None and similar._jieba.dt.initialized
