@@ -207,6 +207,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     config = Path(args.config_file)
     if not config.is_file():
         raise UsageError(f"no {config} here; run `kb serve` where mkdocs.yml is, or pass -f")
+    _check_address(args.dev_addr)  # before the first build, which takes minutes on a large knowledge base
     # MkDocs 1.6.1 with click >= 8.2.1 turns live reload off unless --livereload is given.
     command = [sys.executable, "-m", "mkdocs", "serve", "--livereload", "-f", str(config), "-a", args.dev_addr]
     if not args.full:
@@ -220,6 +221,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return subprocess.call(command, env=env)
     except KeyboardInterrupt:
         return EXIT_OK
+
+
+def _check_address(address: str) -> None:
+    """That the preview can listen on `address` (host:port). MkDocs tries only after its first
+    build, and then ends with a traceback when another server holds the port."""
+    import errno
+    import socket
+
+    host, _, port = address.rpartition(":")
+    host = host.strip("[]")
+    if not host or not port.isdecimal() or not 0 < int(port) < 65536:
+        raise UsageError(f"-a {address}: expected HOST:PORT, such as 127.0.0.1:8000")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as MkDocs' server binds
+        try:
+            probe.bind((host, int(port)))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise UsageError(f"{address} is in use, perhaps by another `kb serve`; stop it, or preview on "
+                                 f"another port: kb serve -a {host}:{int(port) + 1}") from None
+            raise UsageError(f"cannot listen on {address}: {exc.strerror or exc}") from None
 
 
 def _load_here() -> list:

@@ -153,3 +153,24 @@ def test_field_reference_is_generated_from_models():
     assert page.read_text(encoding="utf-8").strip() == fields().strip(), \
         "docs/fields.md is stale: run `make docs`"
     assert "| `severity` | `fatal` 致命 · `serious` 严重 · `normal` 一般 · `minor` 提示 | yes |" in fields()
+
+
+def test_serve_on_a_port_in_use_says_so_before_building(tmp_path: Path):
+    """`kb serve` where another server listens: a usage error naming the address and another
+    port, at once, not MkDocs' traceback after the first build."""
+    import socket
+    import time
+
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        started = time.monotonic()
+        r = run("serve", "-a", f"127.0.0.1:{port}", cwd=tmp_path)
+        assert time.monotonic() - started < 30  # no build was started (nor would one succeed here)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"127.0.0.1:{port} is in use" in r.stderr and f"kb serve -a 127.0.0.1:{port + 1}" in r.stderr
+    for address in ("nonsense", "127.0.0.1:99999"):
+        r = run("serve", "-a", address, cwd=tmp_path)
+        assert r.returncode == 2 and "expected HOST:PORT" in r.stderr, r.stderr
