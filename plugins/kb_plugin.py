@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import defectkb
-from defectkb.authoring.similar import has_cjk, load_segmenter_in_background, release_segmenter
+from defectkb.authoring.similar import has_cjk, load_segmenter_in_background, release_segmenter, segmenter_loaded
 from defectkb.cache import CACHE_DIR
 from defectkb.charts import Renderer
 from defectkb.config import CONFIG_NAME, Config, ConfigError, load_config
@@ -79,7 +79,6 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         # preview, which reuses them between rebuilds) the entry bodies from loading until rendered.
         self.spill: Spill | None = None
         self.parking = False  # a build (not the preview): bodies and generated pages wait in the spill too
-        self.segmenter_asked = False  # the preview loads jieba's dictionary ahead once (_preload_segmenter)
 
     # -- configuration and loading ----------------------------------------------------------
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -333,7 +332,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         if self.spill is not None:
             self.spill.close()
             self.spill = None
-        if incremental.serving() and not self.segmenter_asked and self.kb is not None:
+        if incremental.serving() and self.kb is not None and not segmenter_loaded():
             self._preload_segmenter(self.kb)
         if self.ctx is None or not self.ctx.search:
             return
@@ -352,8 +351,8 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         """Once the preview's first build is written: with Chinese titles, start loading jieba's
         dictionary in the background. The near-duplicate check segments an edited title; when
         the first build took its findings from the validation cache, the first save of a Chinese
-        title would otherwise wait a second or two for the dictionary."""
-        self.segmenter_asked = True
+        title would otherwise wait a second or two for the dictionary. (Asked after every build
+        until it is loaded: MkDocs keeps this object from one command to the next in a process.)"""
         if any(has_cjk(e.model.title) for e in kb.entries):
             load_segmenter_in_background()
 

@@ -262,6 +262,6 @@ def test_the_preview_loads_the_segmenter_ahead_of_the_first_edit(site_copy: Path
     similar.release_segmenter()
     _preview(site_copy)
     deadline = time.monotonic() + 60
-    while not (similar._jieba is not None and similar._jieba.dt.initialized) and time.monotonic() < deadline:
+    while not similar.segmenter_loaded() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert similar._jieba is not None and similar._jieba.dt.initialized
+    assert similar.segmenter_loaded()

@@ -107,6 +107,11 @@ def load_segmenter_in_background() -> None:
     threading.Thread(target=_jieba.initialize, name="defectkb-jieba", daemon=True).start()
 
 
+def segmenter_loaded() -> bool:
+    """Whether jieba's dictionary is loaded (a segmentation now would not wait for it)."""
+    return _jieba is not None and bool(_jieba.dt.initialized)
+
+
 def release_segmenter() -> None:
     """Lets go of jieba's dictionary (~60 MiB once loaded) and the segmented titles, in a process
     that will compare no more titles, such as a site build once its checks have run. A later
