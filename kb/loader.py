@@ -264,8 +264,6 @@ class Listings:
     added in the same tick of the file system's clock as the listing would leave the directory's
     time as it was."""
 
-    RACY_NS = RACY_NS
-
     def __init__(self) -> None:
         self.walks: dict[Path, tuple[list[tuple[str, int]], list[Path]]] = {}
 
@@ -289,7 +287,7 @@ class Listings:
     def settled(directories: list[tuple[str, int]], started: int) -> bool:
         """Whether each directory's time was RACY_NS old when the listing `started`: its next change
         will then show as a new time."""
-        return bool(directories) and all(mtime < started - Listings.RACY_NS for _, mtime in directories)
+        return bool(directories) and all(mtime < started - RACY_NS for _, mtime in directories)
 
 
 def walk(folder: Path, listings: Listings | None = None) -> list[Path]:

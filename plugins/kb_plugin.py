@@ -348,11 +348,11 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
             build_search_index(Path(config.site_dir), language, pages, self.config.search_shard_pages)
 
     def _preload_segmenter(self, kb: KnowledgeBase) -> None:
-        """Once the preview's first build is written: with Chinese titles, start loading jieba's
-        dictionary in the background. The near-duplicate check segments an edited title; when
-        the first build took its findings from the validation cache, the first save of a Chinese
-        title would otherwise wait a second or two for the dictionary. (Asked after every build
-        until it is loaded: MkDocs keeps this object from one command to the next in a process.)"""
+        """After a preview build, while jieba's dictionary is not loaded: with Chinese titles,
+        start loading it in the background. The near-duplicate check segments an edited title;
+        when the first build took its findings from the validation cache, the first save of a
+        Chinese title would otherwise wait a second or two for the dictionary. (Not a flag on
+        this object: MkDocs keeps it from one command to the next in a process.)"""
         if any(has_cjk(e.model.title) for e in kb.entries):
             load_segmenter_in_background()
 

@@ -40,7 +40,7 @@ def kb(tmp_path: Path) -> Path:
 @pytest.fixture
 def no_racy_window(monkeypatch: pytest.MonkeyPatch) -> None:
     """Files written a moment ago count as settled: the tests need not wait three seconds."""
-    monkeypatch.setattr("defectkb.cache.reader.RACY_NS", 0)
+    monkeypatch.setattr("defectkb.loader.RACY_NS", 0)
 
 
 _last = Summaries()

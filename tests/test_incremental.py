@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CONTENT, ROOT, edit
-from defectkb.loader import Listings
+from defectkb import loader
 from defectkb.mkdocs_plugin import incremental, reuse
 from defectkb.site import memo
 from mkdocs.commands.build import build
@@ -36,7 +36,7 @@ def site_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
     # Folder listings kept once they are 50 ms old rather than seconds: the rebuilds below take
     # what the preview keeps of the docs folder (the loader's and MkDocs' lists of files).
-    monkeypatch.setattr(Listings, "RACY_NS", 50_000_000)
+    monkeypatch.setattr(loader, "RACY_NS", 50_000_000)
     time.sleep(0.1)  # the copy's folders are that old before the first build lists them
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
     yield root

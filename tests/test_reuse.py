@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from defectkb.loader import Listings
+from defectkb import loader
 from defectkb.mkdocs_plugin import incremental, reuse
 from mkdocs.commands import build as mkdocs_build
 from mkdocs.config import load_config
@@ -27,7 +27,7 @@ def preview() -> Iterator[None]:
 
 def _age(folder: Path) -> None:
     """As if the last change under `folder` was a minute ago (older than the racy window)."""
-    back = Listings.RACY_NS // 1_000_000_000 + 60
+    back = loader.RACY_NS // 1_000_000_000 + 60
     for directory, _dirs, _files in os.walk(folder):
         st = os.stat(directory)
         os.utime(directory, (st.st_atime - back, st.st_mtime - back))

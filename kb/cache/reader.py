@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from defectkb import loader
 from defectkb.body import FlatSections, Heading, match_sections, section_table
 from defectkb.cache.store import ValidationCache, digest
 from defectkb.config import Config
 from defectkb.diagnostics import Diagnostic, Position, Severity
-from defectkb.loader import RACY_NS as _RACY_NS
 from defectkb.loader import Limits, SourceFile, decode, parse_bytes, read_file
 from defectkb.models import MODELS, EntryBase
 from defectkb.schema_check import validate_entry
@@ -57,19 +57,15 @@ def entry_kind(meta: dict[str, Any], folder_kind: str) -> str:
 
 CONTENT_RULE = "check_content"  # the per-entry rule that reads bodies
 
-# A status whose change time is this close to the moment the file was read does not vouch for
-# its bytes (defectkb.loader.RACY_NS).
-RACY_NS = _RACY_NS
-
-
 def status_key(st: os.stat_result) -> tuple[int, int, int, int, int]:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
 
 
 def trusted_status(st: os.stat_result | None) -> tuple[int, int, int, int, int] | None:
     """The status to keep with a record: only for a regular file whose last change (ctime, which
-    every write sets and no user can set back) is older than RACY_NS at the time it was read."""
-    if st is None or not stat.S_ISREG(st.st_mode) or st.st_ctime_ns > time.time_ns() - RACY_NS:
+    every write sets and no user can set back) is older than `loader.RACY_NS` at the time it was
+    read: a change within the same tick of the clock could leave it as it was."""
+    if st is None or not stat.S_ISREG(st.st_mode) or st.st_ctime_ns > time.time_ns() - loader.RACY_NS:
         return None
     return status_key(st)
 
