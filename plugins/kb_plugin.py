@@ -232,6 +232,9 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         if self.state is not None:
             contents = {src: (page.html, page.markdown_suffix) for src, page in self.generated.items()}
             self.state.plan(self.kb, contents, pages, self.config.tags_dir)
+            skipped = incremental.unrendered(pages)
+            if skipped and self.state.sitemap_kept(get_build_date(), config.site_url):
+                return incremental.PreviewFiles(files, skipped)  # MkDocs looks only at the pages it renders
         return files
 
     # -- pages -------------------------------------------------------------------------------

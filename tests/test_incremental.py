@@ -20,6 +20,7 @@ from defectkb.mkdocs_plugin import incremental, reuse
 from defectkb.site import memo
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
+from mkdocs.structure.pages import Page
 
 DEFECT = "defects/DEF-0001-invoice-export-loses-cents.md"
 LESSON = "lessons/LES-0001-money-as-decimal-end-to-end.md"
@@ -101,7 +102,15 @@ def test_title_edit_reaches_every_page_and_file(site_copy: Path, monkeypatch: py
     site = site_copy / "site"
     data = [p for p in site.rglob("*") if p.suffix in (".json", ".csv", ".xml") and p.name != "sitemap.xml"]
     stamps = {p: p.stat().st_mtime_ns for p in [site / "sitemap.xml", *data]}
+    made: list[str] = []  # pages MkDocs made a Page for: those it reads, renders and checks
+    real_init = Page.__init__
+    monkeypatch.setattr(Page, "__init__", lambda page, title, file, config: (
+        made.append(file.src_uri), real_init(page, title, file, config))[-1])
     _preview(site_copy)
+    monkeypatch.setattr(Page, "__init__", real_init)
+    assert DEFECT in made and "people/zhang.wei/index.md" in made
+    entry_pages = [src for src in made if src.startswith(("defects/DEF-", "lessons/LES-"))]
+    assert len(entry_pages) <= 3, f"MkDocs looked at entry pages the edit does not change: {entry_pages}"
     assert kept_files is not None and reuse._docs is kept_files, "MkDocs' list of files was made again"
     rewritten = {p for p, stamp in stamps.items() if p.stat().st_mtime_ns != stamp}
     assert site / "sitemap.xml" not in rewritten, "the same pages: the sitemap is not written again"
