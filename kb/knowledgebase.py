@@ -27,8 +27,17 @@ from defectkb.loader import Limits, Listings, Made, SourceCache, SourceFile, wal
 from defectkb.models import Defect, Lesson
 from defectkb.progress import Progress, Silent
 from defectkb.registry import load_registry
-from defectkb.rules import RULES, check_consistency, check_content, check_duplicates, check_lifecycle, duplicates
+from defectkb.rules import (
+    RULES,
+    check_consistency,
+    check_content,
+    check_duplicates,
+    check_lifecycle,
+    check_references,
+    duplicates,
+)
 from defectkb.rules.duplicates import SearchMemo
+from defectkb.rules.references import check_registry_refs
 
 __all__ = ["Entry", "KnowledgeBase", "LoadOptions", "Rule", "collector_paused", "load", "load_options", "load_paths",
            "resolve"]
@@ -131,7 +140,8 @@ def fill_shards(job: dict[str, Any], out: TextIO) -> int:
     config = Config.model_validate_json(job["config"])
     if cache_key(config.model_dump_json()) != job["key"]:
         return 1  # another code or configuration: records the parent would ignore
-    rules: list[Rule] = [rule for rule in PER_ENTRY_RULES if getattr(rule, "__name__", "") in job["rules"]]
+    rules: list[Rule] = [rule for rule in (*PER_ENTRY_RULES, check_registry_refs)
+                         if getattr(rule, "__name__", "") in job["rules"]]
     root = Path(job["root"])
 
     def report(n: int) -> None:
@@ -291,6 +301,8 @@ def _load(root: Path, config: Config | None, display_base: Path | None, rules: l
                 kb.diagnostics.extend(_per_entry(rule, kb, reader))
                 if early_content:
                     kb.diagnostics.extend(early.other)
+            elif (rule is check_references or rule is check_registry_refs) and disk is not None:
+                kb.diagnostics.extend(rule(kb, _StoredFindings(reader, REGISTRY_RULE)))  # type: ignore[call-arg]
             elif rule is check_duplicates and (disk is not None or cache is not None):
                 # Its findings kept under their inputs; in the preview, lookups kept between runs.
                 memo = cache.memos.setdefault("duplicates", SearchMemo()) if cache is not None else None
@@ -339,7 +351,10 @@ def _in_parallel(disk: ValidationCache, config: Config, root: Path, base: Path, 
         disk.prepare()
     except OSError:
         return False  # nowhere to write: the workers could not hand anything over
+    # The per-file rules, and the per-file half of check_references (its registry findings).
     rules = [rule for rule in chosen if rule in PER_ENTRY_RULES]
+    if check_references in chosen:
+        rules.append(check_registry_refs)
     job = {"path": sys.path, "root": str(root), "base": str(base), "folder": str(disk.directory),
            "config": config.model_dump_json(), "key": disk.key, "secret": store.secret().hex(),
            "rules": [getattr(rule, "__name__", "") for rule in rules]}
@@ -366,6 +381,8 @@ def _day_key(kb: KnowledgeBase) -> str:
     (dates in the future, overdue action items)."""
     return kb.today.isoformat()
 
+
+REGISTRY_RULE = "registry_refs"  # the cache records' name for check_registry_refs' findings
 
 # Rules whose findings about an entry depend only on that entry, the configuration (in the cache
 # key) and what their key function returns: their output is kept per entry with the file's record.
@@ -409,6 +426,20 @@ def _per_entry(rule: Rule, kb: KnowledgeBase, reader: FileReader, only_other: bo
     if kb.memos is not None:
         kb.memos[name] = {id(e): (e, key, known[id(e)]) for e in kb.entries}
     return [d for entry in kb.entries for d in known[id(entry)]] + other
+
+
+class _StoredFindings:
+    """A rule's findings per file, kept in the files' cache records (`check_references`)."""
+
+    def __init__(self, reader: FileReader, name: str) -> None:
+        self.reader, self.name = reader, name
+
+    def get(self, src: SourceFile, key: str) -> list[Diagnostic] | None:
+        packed = self.reader.findings(src.path, self.name, key)
+        return None if packed is None else unpack(src.display, packed)
+
+    def put(self, src: SourceFile, key: str, found: list[Diagnostic]) -> None:
+        self.reader.store_findings(src.path, self.name, key, found)
 
 
 class _EarlyContent:

@@ -243,6 +243,30 @@ def test_registry_e_mails_refresh_the_content_findings(kb: Path, tmp_path: Path)
     assert not any(d[3] == "KB811" for d in result[0])
 
 
+def test_registry_findings_are_kept_per_file_and_follow_the_registry(kb: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from defectkb.rules import references
+
+    cache = tmp_path / CACHE_DIR
+    edit(kb / DEFECT, ("tags: [precision, data-quality]", "tags: [precision, data-quality, ledger-sync]"))
+    first, _ = run(kb, cache)
+    assert [d[3] for d in first[0] if d[0].endswith(DEFECT)] == ["KB404"]
+    # Unchanged files under an unchanged registry: their findings come from the cache.
+    checked: list[str] = []
+    monkeypatch.setattr(references, "_all_known", lambda reg, meta, kind, real=references._all_known: (
+        checked.append(str(meta.get("id"))), real(reg, meta, kind))[-1])
+    warm, hits = run(kb, cache)
+    assert hits == md_files(kb) and warm == first and checked == []
+    # A new tag in the registry: every file is checked again, and the finding goes.
+    tags = kb / "_data" / "tags.yml"
+    tags.write_text(tags.read_text(encoding="utf-8") + "ledger-sync:\n  description: Ledger sync.\n",
+                    encoding="utf-8")
+    result, hits = run(kb, cache)
+    assert hits == md_files(kb) and len(checked) > 10
+    assert result == run(kb, None)[0]
+    assert not [d for d in result[0] if d[0].endswith(DEFECT)]
+
+
 def test_a_deleted_file_leaves_the_cache(kb: Path, tmp_path: Path) -> None:
     cache = tmp_path / CACHE_DIR
     run(kb, cache)

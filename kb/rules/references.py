@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from defectkb.diagnostics import Diagnostic, Severity, did_you_mean
 from defectkb.enums import Resolution, Role
@@ -15,27 +16,53 @@ if TYPE_CHECKING:
     from defectkb.registry import Registry
 
 
-def check_references(kb: KnowledgeBase) -> Iterator[Diagnostic]:
+class FileFindings(Protocol):
+    """Findings about one file kept from an earlier run (the validation cache), under a key."""
+
+    def get(self, src: SourceFile, key: str) -> list[Diagnostic] | None: ...
+
+    def put(self, src: SourceFile, key: str, found: list[Diagnostic]) -> None: ...
+
+
+def registry_key(reg: Registry) -> str:
+    """What a file's registry findings depend on besides the file: every person, product and tag."""
+    return hashlib.blake2b(repr((reg.people, reg.products, reg.tags)).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def check_references(kb: KnowledgeBase, kept: FileFindings | None = None) -> Iterator[Diagnostic]:
+    """Every file's references to the registries, then every entry's links to other entries."""
+    yield from check_registry_refs(kb, kept)
+    for entry in kb.entries:
+        if entry.kind == "defect":
+            yield from _defect_links(kb, entry)
+        else:
+            yield from _lesson_links(kb, entry)
+
+
+def check_registry_refs(kb: KnowledgeBase, kept: FileFindings | None = None) -> Iterator[Diagnostic]:
+    """People, products, components and tags each file names. Its findings about a file depend on
+    that file and the registry alone: with `kept` (the validation cache), they are taken from an
+    earlier run when both are as they were, and stored when they are not."""
     # Registry references are checked on the raw front matter of every parsed file, so a typo
     # in `pm` is reported even when another field of the same entry fails the schema.
     reg = kb.registry
     last, now = _kept(kb)
+    key = registry_key(reg) if kept is not None else ""
     for src in kb.sources:
         if src.meta is None or src.located is None:
             continue
         hit = last.get(id(src))
         if hit is not None and hit[0] is src:  # the same file object under an equal registry
             found = hit[1]
+        elif kept is not None and (stored := kept.get(src, key)) is not None:
+            found = stored
         else:
             found = [] if _all_known(reg, src.meta, src.kind) else list(_registry_refs(reg, src))
+            if kept is not None:
+                kept.put(src, key, found)
         if now is not None:
             now[id(src)] = (src, found)
         yield from found
-    for entry in kb.entries:
-        if entry.kind == "defect":
-            yield from _defect_links(kb, entry)
-        else:
-            yield from _lesson_links(kb, entry)
 
 
 def _kept(kb: KnowledgeBase) -> tuple[dict[int, tuple[Any, list[Diagnostic]]],
