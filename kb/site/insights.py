@@ -382,8 +382,6 @@ def insight_files(ctx: SiteContext) -> dict[str, str]:
 
 
 def feeds(ctx: SiteContext) -> dict[str, str]:
-    import heapq
-
     from defectkb.insights.feeds import FEED_SIZE, atom, feed_groups
 
     t = ctx.t
@@ -398,11 +396,11 @@ def feeds(ctx: SiteContext) -> dict[str, str]:
 
     out = {}
     order = ctx.feed_order
-    for (kind, key), group in feed_groups(ctx.kb).items():
+    newest_first = sorted(ctx.kb.entries, key=lambda e: order[id(e)], reverse=True)
+    for (kind, key), entries in feed_groups(ctx.kb, newest_first, FEED_SIZE).items():
         path = ctx.feed_path(kind, key)
         # A feed shows its newest entries (atom() orders them the same way), their names and
         # labels: all in these versions. An edit of an older entry leaves the feed as it was.
-        entries = heapq.nlargest(FEED_SIZE, group, key=lambda e: order[id(e)])
         inputs = (ctx.context_version, ctx.versions_of(entries)) if ctx.memo is not None else None
         if (kept := remembered(ctx.memo, path, inputs)) is not None:
             out[path] = kept
