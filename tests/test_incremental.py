@@ -96,6 +96,7 @@ def test_title_edit_reaches_every_page_and_file(site_copy: Path, monkeypatch: py
     before = dict(store.rows)
     figures = store.pages["figures"][-1]
     site_feed = store.pages["feeds/all.xml"]
+    filters = {key: kept for key, kept in store.pages.items() if isinstance(key, tuple) and key[0] == "filters"}
     assert "DEF-0001" not in site_feed[1]
     hits, misses = memo.stats["hits"], memo.stats["misses"]
     kept_files = reuse._docs
@@ -117,6 +118,8 @@ def test_title_edit_reaches_every_page_and_file(site_copy: Path, monkeypatch: py
     assert site / "api" / "entries.json" in rewritten and len(rewritten) < len(data) / 2, rewritten
     assert store.pages["figures"][-1] is figures, "a new title changes no figure: they are reused"
     assert store.pages["feeds/all.xml"] is site_feed, "an older entry's edit made the site-wide feed again"
+    assert filters and all(store.pages[key] is kept for key, kept in filters.items()), \
+        "a new title changes no filter's choices: the index pages' filter forms are kept"
     assert len(built) == 1, "a new title changes no digest's figures or lists: they are kept, with the new title"
     pm_page = (site_copy / "site" / "people" / "zhang.wei" / "index.html").read_text(encoding="utf-8")
     assert "已改标题" in pm_page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from html import escape
@@ -221,6 +221,29 @@ class SiteContext:
             return tuple(map(self._versions_by_object.__getitem__, map(id, entries)))
         except KeyError:  # not an entry of this build's knowledge base: its id and fields, compared
             return tuple((e.id, e.rel_path, e.model) for e in entries)
+
+    def facts_of(self, name: str, entries: Sequence[Entry], fact: Callable[[Entry], object]) -> tuple[object, ...]:
+        """`fact` of each entry, for a memo whose page shows only those facts of its entries (the
+        choices of a filter form: no title). In the preview each entry's fact is remembered under
+        its version, so an edit that leaves the facts as they were leaves the memo's inputs equal."""
+        if self.memo is None:
+            return tuple(map(fact, entries))
+        versions = self.versions_of(list(entries))
+        if versions and not isinstance(versions[0], int):  # not this build's entries (versions_of)
+            return tuple(map(fact, entries))
+        table = self.memo.facts.setdefault(name, {})
+        if len(table) > 2 * len(self.kb.entries) + 64:  # versions of entries edited away: start afresh
+            table.clear()
+        try:
+            return tuple(map(table.__getitem__, versions))
+        except KeyError:
+            found = []
+            for version, entry in zip(versions, entries, strict=True):
+                known = table.get(version, table)  # (the table itself: no fact yet)
+                if known is table:
+                    known = table[version] = fact(entry)
+                found.append(known)
+            return tuple(found)
 
     # -- URLs ------------------------------------------------------------------------------
     def url(self, src: str) -> str:

@@ -60,6 +60,7 @@ class Store:
         self.versions = Versions()
         self.rows: dict[Hashable, tuple[tuple[int, int], str]] = {}  # entry_piece
         self.pages: dict[Hashable, tuple[object, Any]] = {}
+        self.facts: dict[str, dict[object, object]] = {}  # SiteContext.facts_of: name -> entry version -> fact
 
 
 _stores: dict[str, Store] = {}

@@ -47,7 +47,7 @@ def entry_table(ctx: SiteContext, here: str, entries: Sequence[Entry], *, table_
     with_component = kinds == "defect"
     parts = []
     if filters:  # its choices come from every entry of the table: in the preview, kept while they are equal
-        parts.append(kept(ctx, ("filters", here, table_id, kinds), lambda: ctx.versions_of(list(entries)),
+        parts.append(kept(ctx, ("filters", here, table_id, kinds), lambda: ctx.facts_of("filters", entries, _filtered),
                           lambda: _filter_form(ctx, entries, table_id, kinds)))
     cols = [("id", "id", "text"), ("title", "title", "text")]
     if kinds == "mixed":
@@ -181,6 +181,13 @@ def _render_row(ctx: SiteContext, here: str, e: Entry, kinds: str) -> str:
     ]
     attr_text = " ".join(f'{k}="{esc(v)}"' for k, v in attrs.items())
     return f"<tr {attr_text}>{''.join(cells)}</tr>"
+
+
+def _filtered(e: Entry) -> tuple[object, ...]:
+    """Everything `_filter_form` reads of an entry (a title edit changes none of it)."""
+    m = e.model
+    return (e.kind, m.severity, m.status, tuple(_products_of(e)), m.component if e.kind == "defect" else None,
+            m.pm, tuple(m.tags), origin(e))
 
 
 def _filter_form(ctx: SiteContext, rows: Sequence[Entry], table_id: str, kinds: str) -> str:
