@@ -286,3 +286,30 @@ def test_invalid_entry_fails_the_build_with_its_diagnostic(kb_dir: Path, tmp_pat
     validate = subprocess.run([sys.executable, "-m", "defectkb", "validate", "."], cwd=kb_dir, capture_output=True,
                               text=True, env={**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)})
     assert expected in validate.stdout
+
+
+def test_tables_list_entries_newest_first_by_date_then_id() -> None:
+    """`SiteContext.newest_first` (ranks worked out once per build) orders as a plain sort would,
+    for any subset, with repeats, and for entries of another load of the same files."""
+    import random
+
+    from defectkb.analytics import entry_date
+    from defectkb.config import Config
+    from defectkb.knowledgebase import load
+    from defectkb.site.context import SiteContext
+
+    kb = load(CONTENT, Config(), disk_cache=False)
+    ctx = SiteContext(kb)
+
+    def plain(entries: list) -> list:
+        return sorted(entries, key=lambda e: (entry_date(e), e.id), reverse=True)
+
+    rng = random.Random(7)
+    for _ in range(20):
+        subset = rng.sample(kb.entries, rng.randint(0, len(kb.entries)))
+        subset += subset[:3]  # an entry listed twice keeps both places
+        assert [e.id for e in ctx.newest_first(subset)] == [e.id for e in plain(subset)]
+    other = load(CONTENT, Config(), disk_cache=False).entries  # not this context's objects
+    assert [e.id for e in ctx.newest_first(other)] == [e.id for e in plain(other)]
+    dates = [entry_date(e) for e in ctx.newest_first(kb.entries)]
+    assert dates == sorted(dates, reverse=True) and len(set(dates)) > 5

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from itertools import chain
+from operator import attrgetter, is_
 from typing import Any
 
 from defectkb.analytics import day, median
@@ -22,6 +22,7 @@ from defectkb.insights.periods import KINDS, Period
 from defectkb.knowledgebase import Entry, KnowledgeBase
 
 SEVERITY_ORDER = {s.value: i for i, s in enumerate(Severity)}
+_ID = attrgetter("id")
 
 
 @dataclass
@@ -117,13 +118,13 @@ def rebind_digests(digests: dict[str, list[Digest]], by_id: Mapping[str, Entry])
     def now(entries: list[Entry]) -> list[Entry]:
         return [by_id[e.id] for e in entries]
 
-    def current(entries: Iterable[Entry]) -> bool:
-        return all(by_id.get(e.id) is e for e in entries)
+    def current(entries: list[Entry]) -> bool:
+        return all(map(is_, map(by_id.get, map(_ID, entries)), entries))
 
     def rebound(d: Digest) -> Digest:
         # Most entries are the very objects of the last build (unchanged files): a digest that
         # lists only such entries is already this build's (dataclasses.replace is slow).
-        if current(chain(d.new_defects, d.resolved, d.new_lessons, d.serious, (a.lesson for a in d.actions))):
+        if current([*d.new_defects, *d.resolved, *d.new_lessons, *d.serious, *(a.lesson for a in d.actions)]):
             return d
         return replace(d, new_defects=now(d.new_defects), resolved=now(d.resolved), new_lessons=now(d.new_lessons),
                        serious=now(d.serious), actions=[replace(a, lesson=by_id[a.lesson.id]) for a in d.actions])

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from defectkb.analytics import (
     PersonStats,
     Summary,
+    entry_date,
     people_facts,
     people_stats,
     rebind_people,
@@ -244,6 +245,23 @@ class SiteContext:
                     known = table[version] = fact(entry)
                 found.append(known)
             return tuple(found)
+
+    @cached_property
+    def _date_rank(self) -> dict[int, int]:
+        """Every entry's place in the newest-first order of the tables (date, then id), by object
+        identity: worked out once per build, from keys kept per entry version in the preview."""
+        entries = self.kb.entries
+        keys = self.facts_of("date", entries, lambda e: (entry_date(e), e.id))
+        order = sorted(range(len(entries)), key=keys.__getitem__, reverse=True)
+        return {id(entries[i]): rank for rank, i in enumerate(order)}
+
+    def newest_first(self, entries: Sequence[Entry]) -> list[Entry]:
+        """`entries` sorted by date, then id, newest first, as every table lists them."""
+        try:
+            ranks = list(map(self._date_rank.__getitem__, map(id, entries)))
+        except KeyError:  # not this build's entries
+            return sorted(entries, key=lambda e: (entry_date(e), e.id), reverse=True)
+        return [entries[i] for i in sorted(range(len(ranks)), key=ranks.__getitem__)]
 
     # -- URLs ------------------------------------------------------------------------------
     def url(self, src: str) -> str:

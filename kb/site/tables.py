@@ -38,7 +38,7 @@ def entry_table(ctx: SiteContext, here: str, entries: Sequence[Entry], *, table_
     `more` (HTML) links to the full, filterable list.
     """
     t = ctx.t
-    rows = sorted(entries, key=lambda e: (entry_date(e), e.id), reverse=True)
+    rows = ctx.newest_first(entries)
     if not rows:
         return f'<p class="kb-empty">{esc(t("no_entries"))}</p>'
     total = len(rows)
@@ -91,8 +91,7 @@ def entries_json(ctx: SiteContext, kind: str) -> str:
     """All entries of a kind for the browser table: compact rows, names and labels once."""
     t = ctx.t
     reg = ctx.kb.registry
-    entries = sorted((e for e in ctx.kb.entries if e.kind == kind), key=lambda e: (entry_date(e), e.id),
-                     reverse=True)
+    entries = ctx.newest_first([e for e in ctx.kb.entries if e.kind == kind])
     columns = ["id", "kind", "title", "severity", "status", "product", "component", "pm", "date", "tag", "url",
                "people", "origin"]
     rows = [_json_row(ctx, e) for e in entries]
