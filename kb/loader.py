@@ -229,7 +229,7 @@ class SourceCache:
     def stat_key(path: Path) -> tuple[int, int] | None:
         """What tells a changed file from an unchanged one; None when the file cannot be stat'ed."""
         try:
-            st = path.stat()
+            st = os.stat(path)  # (not Path.stat: 10,000 files per preview rebuild)
         except OSError:
             return None
         return st.st_mtime_ns, st.st_size

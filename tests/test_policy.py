@@ -7,6 +7,7 @@ with a traceback and never lets the dropped part through.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,41 @@ def test_secret_in_front_matter_points_at_the_field(kb_dir: Path) -> None:
     edit(kb_dir / DEFECT, ('environment: "staging', 'environment: "https://root:s3cret@staging.example.com staging'))
     d = find(load_dir(kb_dir), "KB810")
     assert d.line == 21 and "Basic Auth" in d.message
+
+
+def test_detector_patterns_are_kept_and_detect_secrets_imported_only_to_confirm(tmp_path: Path) -> None:
+    """detect-secrets' patterns are read from its plugins once and kept in the user's cache folder;
+    a later run imports it only when a pattern matches. A damaged copy is made again."""
+    import json
+    import subprocess
+    import sys
+
+    from defectkb.policy import secrets
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    clean = "The export rounded 10.005 to 10.00; see the ledger job's log for the request ids. " * 3
+    leaked = clean + "\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+
+    def run(text: str) -> tuple[int, list[str], bool]:
+        code = ("import json, sys\nfrom defectkb.policy import secrets\n"
+                f"hits = secrets.find({text!r})\n"
+                "print(json.dumps([len(secrets._gates()), [h.kind for h in hits], 'detect_secrets' in sys.modules]))")
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        gates, kinds, imported = json.loads(out.stdout)
+        return gates, kinds, imported
+
+    first = run(clean)
+    assert first[1] == [] and first[2], "the first run reads the patterns from detect-secrets"
+    kept = next((tmp_path / "defectkb").glob("secret-patterns-*.json"))
+    assert run(clean) == (first[0], [], False), "a later run does not import detect-secrets"
+    gates, kinds, imported = run(leaked)
+    assert kinds == ["AWS Access Key"] and imported, "a match is still confirmed by its plugin"
+    # The kept patterns are detect-secrets' own.
+    own = [(str(type(secrets._plugin(i)).secret_type), [(p.pattern, p.flags) for p in secrets._plugin(i).denylist])
+           for i in range(len(secrets._PLUGINS))]
+    read = secrets._read_patterns(kept)
+    assert read is not None and [(k, [(p.pattern, p.flags) for p in ps]) for k, _, ps in read] == own
+    kept.write_text('[["AWS Access Key", 0, [["(", 32]]]]', encoding="utf-8")  # damaged: a bad pattern, one detector
+    assert secrets._read_patterns(kept) is None
+    assert run(leaked)[:2] == (gates, kinds)
+    assert len(json.loads(kept.read_text(encoding="utf-8"))) == len(secrets._PLUGINS), "made again"

@@ -130,6 +130,7 @@ class ValidationCache:
         self._shard_ids: dict[str, int] = {}  # a run asks for a path's shard three times
 
     @staticmethod
+    @functools.lru_cache(maxsize=1 << 18)  # every run asks for every path: a preview, run after run
     def shard_of(rel: str) -> int:
         return hashlib.blake2b(rel.encode("utf-8"), digest_size=2).digest()[0] % SHARDS
 

@@ -10,9 +10,16 @@ library covers the Chinese forms, and ID-card numbers are confirmed by their che
 from __future__ import annotations
 
 import functools
+import hashlib
+import importlib
+import importlib.metadata
+import json
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 SUPPRESS = "kb: allow"  # `<!-- kb: allow -->` or `# kb: allow` on the line (or the line before)
 
@@ -26,36 +33,67 @@ class Hit:
     personal: bool  # personal data rather than a credential
 
 
-@functools.cache
-def _detectors() -> list[tuple[str, object, list[re.Pattern[str]]]]:
-    from detect_secrets.plugins.aws import AWSKeyDetector
-    from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
-    from detect_secrets.plugins.basic_auth import BasicAuthDetector
-    from detect_secrets.plugins.discord import DiscordBotTokenDetector
-    from detect_secrets.plugins.github_token import GitHubTokenDetector
-    from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
-    from detect_secrets.plugins.jwt import JwtTokenDetector
-    from detect_secrets.plugins.mailchimp import MailchimpDetector
-    from detect_secrets.plugins.npm import NpmDetector
-    from detect_secrets.plugins.openai import OpenAIDetector
-    from detect_secrets.plugins.private_key import PrivateKeyDetector
-    from detect_secrets.plugins.pypi_token import PypiTokenDetector
-    from detect_secrets.plugins.sendgrid import SendGridDetector
-    from detect_secrets.plugins.slack import SlackDetector
-    from detect_secrets.plugins.stripe import StripeDetector
-    from detect_secrets.plugins.telegram_token import TelegramBotTokenDetector
-    from detect_secrets.plugins.twilio import TwilioKeyDetector
+# detect-secrets' regex plugins used here (module under detect_secrets.plugins, class). Others
+# (high-entropy strings, keywords) flag ordinary prose and hashes in defect write-ups; these
+# match the shapes of real credentials.
+_PLUGINS = (("aws", "AWSKeyDetector"), ("azure_storage_key", "AzureStorageKeyDetector"),
+            ("basic_auth", "BasicAuthDetector"), ("discord", "DiscordBotTokenDetector"),
+            ("github_token", "GitHubTokenDetector"), ("gitlab_token", "GitLabTokenDetector"),
+            ("jwt", "JwtTokenDetector"), ("mailchimp", "MailchimpDetector"), ("npm", "NpmDetector"),
+            ("openai", "OpenAIDetector"), ("private_key", "PrivateKeyDetector"), ("pypi_token", "PypiTokenDetector"),
+            ("sendgrid", "SendGridDetector"), ("slack", "SlackDetector"), ("stripe", "StripeDetector"),
+            ("telegram_token", "TelegramBotTokenDetector"), ("twilio", "TwilioKeyDetector"))
+_PATTERNS_FORMAT = 1
 
-    # The keyword- and entropy-based plugins are left out: on prose and logs they flag every
-    # long identifier. These match the shapes of real credentials.
-    plugins = [AWSKeyDetector, AzureStorageKeyDetector, BasicAuthDetector, DiscordBotTokenDetector,
-               GitHubTokenDetector, GitLabTokenDetector, JwtTokenDetector, MailchimpDetector, NpmDetector,
-               OpenAIDetector, PrivateKeyDetector, PypiTokenDetector, SendGridDetector, SlackDetector,
-               StripeDetector, TelegramBotTokenDetector, TwilioKeyDetector]
-    out = []
-    for cls in plugins:
-        plugin = cls()
-        out.append((str(cls.secret_type), plugin, list(plugin.denylist)))
+
+@functools.cache
+def _plugin(index: int) -> Any:
+    """A detector of `_PLUGINS`, imported when a match needs it to confirm (rare): importing
+    detect-secrets pulls in `requests`, a tenth of a second of every run that scans a file."""
+    module, name = _PLUGINS[index]
+    return getattr(importlib.import_module(f"detect_secrets.plugins.{module}"), name)()
+
+
+def _patterns_file() -> Path | None:
+    """Where the detectors' patterns are kept: the user's cache folder, under a name holding
+    detect-secrets' version and the list of detectors, so another version is read afresh."""
+    try:
+        version = importlib.metadata.version("detect-secrets")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    key = hashlib.blake2b(repr((version, _PLUGINS, _PATTERNS_FORMAT)).encode("utf-8"), digest_size=8).hexdigest()
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "defectkb"
+    return base / f"secret-patterns-{key}.json"
+
+
+def _read_patterns(path: Path) -> list[tuple[str, int, list[re.Pattern[str]]]] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        out = [(str(kind), int(index), [re.compile(str(p), int(f)) for p, f in patterns])
+               for kind, index, patterns in data]
+    except (OSError, ValueError, TypeError, re.error):
+        return None  # missing or damaged: made again from detect-secrets
+    return out if sorted(i for _, i, _ in out) == list(range(len(_PLUGINS))) else None
+
+
+@functools.cache
+def _detectors() -> list[tuple[str, int, list[re.Pattern[str]]]]:
+    """(secret type, index in `_PLUGINS`, denylist patterns) of each detector, as detect-secrets
+    defines them. Read from its plugins once per version of it and kept in the user's cache
+    folder, so that a run imports detect-secrets only to confirm a match."""
+    path = _patterns_file()
+    if path is not None and (kept := _read_patterns(path)) is not None:
+        return kept
+    out = [(str(type(_plugin(i)).secret_type), i, list(_plugin(i).denylist)) for i in range(len(_PLUGINS))]
+    if path is not None:
+        data = [[kind, i, [[p.pattern, p.flags] for p in patterns]] for kind, i, patterns in out]
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+            temp.write_text(json.dumps(data), encoding="utf-8")
+            os.replace(temp, path)  # whole or not at all: another run may be reading it
+        except OSError:
+            pass  # not writable: detect-secrets is imported again next time
     return out
 
 
@@ -161,7 +199,7 @@ def _digits_before_colon(text: str, n: int) -> bool:
 
 
 @functools.cache
-def _gates() -> list[tuple[str, object, re.Pattern[str], tuple[str, ...], bool, Callable[[str], object] | None]]:
+def _gates() -> list[tuple[str, int, re.Pattern[str], tuple[str, ...], bool, Callable[[str], object] | None]]:
     """Each detector pattern with what it needs: literals (in the lower-cased text when it ignores
     case) and a cheaper pattern to find first."""
     out = []
@@ -240,7 +278,7 @@ def find(text: str, known_emails: Iterable[str] = ()) -> list[Hit]:
             line, col = _line_col(text, m.start())
             # Let the plugin confirm (the JWT plugin checks the token decodes, for one).
             line_text = text[m.start() - col + 1: text.find("\n", m.end()) if "\n" in text[m.end():] else None]
-            if not any(True for _ in plugin.analyze_string(line_text)):
+            if not any(True for _ in _plugin(plugin).analyze_string(line_text)):
                 continue
             hits.append(Hit(line, col, kind, m.group(0), False))
     for m in EMAIL.finditer(text) if "@" in text else ():
