@@ -222,7 +222,7 @@ class PreviewState:
         """Whether the sitemap the last written build wrote is this build's: the same pages at the
         same addresses on the same day (its entries are the pages' addresses and the build's day)."""
         self.next_sitemap = (day, site_url, self.pages)
-        return self.next_sitemap == self.sitemap
+        return self.sitemap_kept(day, site_url)
 
     def sitemap_kept(self, day: str, site_url: str | None) -> bool:
         """Whether this build will keep the last written sitemap (`keep_sitemap`), asked before the

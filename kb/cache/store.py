@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import defectkb
+from defectkb.userdirs import user_cache_dir
 
 CACHE_DIR = ".kb_cache"
 FORMAT = 4  # bump when the record layout changes
@@ -59,7 +60,7 @@ def use_secret(key: bytes) -> None:
 
 @functools.cache
 def _secret() -> bytes:
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "defectkb"
+    base = user_cache_dir()
     path = base / "cache-secret"
     try:
         secret = path.read_bytes()
@@ -127,18 +128,11 @@ class ValidationCache:
         self._dirty: set[int] = set()
         self._results: dict[str, Any] | None = None
         self._results_dirty = False
-        self._shard_ids: dict[str, int] = {}  # a run asks for a path's shard three times
 
     @staticmethod
     @functools.lru_cache(maxsize=1 << 18)  # every run asks for every path: a preview, run after run
     def shard_of(rel: str) -> int:
         return hashlib.blake2b(rel.encode("utf-8"), digest_size=2).digest()[0] % SHARDS
-
-    def _n(self, rel: str) -> int:
-        n = self._shard_ids.get(rel)
-        if n is None:
-            n = self._shard_ids[rel] = self.shard_of(rel)
-        return n
 
     def _shard(self, n: int) -> dict[str, Any]:
         shard = self._shards.get(n)
@@ -171,7 +165,7 @@ class ValidationCache:
 
     def get(self, rel: str, content: bytes, kind: str) -> Any | None:
         """The record stored for this path if it was made from these very bytes, in this folder kind."""
-        n = self._n(rel)
+        n = self.shard_of(rel)
         self._seen.setdefault(n, set()).add(rel)
         record = self._shard(n).get(rel)
         if record is not None and record[0] == content and record[1] == kind:
@@ -182,11 +176,11 @@ class ValidationCache:
 
     def peek(self, rel: str) -> Any | None:
         """The record stored for this path, unchecked: the caller checks it against the file's status."""
-        return self._shard(self._n(rel)).get(rel)
+        return self._shard(self.shard_of(rel)).get(rel)
 
     def trust(self, rel: str) -> None:
         """The caller used the record of `rel` (its file's status vouched for it)."""
-        self._seen.setdefault(self._n(rel), set()).add(rel)
+        self._seen.setdefault(self.shard_of(rel), set()).add(rel)
         self.hits += 1
 
     def result(self, name: str, key: str) -> Any | None:
@@ -206,14 +200,14 @@ class ValidationCache:
         self._results_dirty = True
 
     def put(self, rel: str, record: Any) -> None:
-        n = self._n(rel)
+        n = self.shard_of(rel)
         self._shard(n)[rel] = record
         self._seen.setdefault(n, set()).add(rel)
         self._dirty.add(n)
 
     def seen(self, rel: str) -> None:
         """The file exists (its record came from elsewhere): keep its record when saving."""
-        self._seen.setdefault(self._n(rel), set()).add(rel)
+        self._seen.setdefault(self.shard_of(rel), set()).add(rel)
 
     def save(self) -> None:
         """Write the shards that changed, dropping records of files no longer there."""

@@ -63,28 +63,25 @@ def atom(entries: Iterable[Entry], *, feed_id: str, title: str, home: str, self_
     return fg.atom_str(pretty=True)
 
 
-def feed_groups(kb: KnowledgeBase, newest_first: Iterable[Entry] | None = None,
-                size: int | None = None) -> dict[tuple[str, str], list[Entry]]:
-    """("all", ""), ("products", key), ("people", pm id) -> entries, in one pass.
-
-    Given the entries `newest_first` and a `size`, each group holds only its `size` newest, and
-    the pass stops once every group is full."""
+def feed_groups(kb: KnowledgeBase, newest_first: Iterable[Entry], size: int) -> dict[tuple[str, str], list[Entry]]:
+    """("all", ""), ("products", key), ("people", pm id) -> the `size` newest entries of each, from
+    the entries `newest_first`, in one pass that stops once every group is full."""
     groups: dict[tuple[str, str], list[Entry]] = {("all", ""): []}
     for key in kb.registry.products:
         groups[("products", key)] = []
     for pid, person in kb.registry.people.items():
         if Role.pm in person.roles:
             groups[("people", pid)] = []
-    limit = size if size is not None else len(kb.entries) + 1
     full, every = 0, len(groups)
 
     def add(group: list[Entry], e: Entry) -> int:
-        if len(group) < limit:
+        """Put `e` in `group` if it has room; 1 when that fills it."""
+        if len(group) < size:
             group.append(e)
-            return len(group) == limit
+            return len(group) == size
         return 0
 
-    for e in (kb.entries if newest_first is None else newest_first):
+    for e in newest_first:
         full += add(groups[("all", "")], e)
         products = [e.model.product] if e.kind == "defect" else e.model.products
         for p in dict.fromkeys(products):

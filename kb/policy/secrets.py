@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from defectkb.userdirs import user_cache_dir
+
 SUPPRESS = "kb: allow"  # `<!-- kb: allow -->` or `# kb: allow` on the line (or the line before)
 
 
@@ -62,8 +64,7 @@ def _patterns_file() -> Path | None:
     except importlib.metadata.PackageNotFoundError:
         return None
     key = hashlib.blake2b(repr((version, _PLUGINS, _PATTERNS_FORMAT)).encode("utf-8"), digest_size=8).hexdigest()
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "defectkb"
-    return base / f"secret-patterns-{key}.json"
+    return user_cache_dir() / f"secret-patterns-{key}.json"
 
 
 def _read_patterns(path: Path) -> list[tuple[str, int, list[re.Pattern[str]]]] | None:
