@@ -26,7 +26,7 @@ from defectkb.entries import Entry, KnowledgeBase, Rule
 from defectkb.loader import Limits, Listings, Made, SourceCache, SourceFile, walk
 from defectkb.models import Defect, Lesson
 from defectkb.progress import Progress, Silent
-from defectkb.registry import load_registry
+from defectkb.registry import Registry, load_registry
 from defectkb.rules import (
     RULES,
     check_consistency,
@@ -166,10 +166,13 @@ def _fill(root: Path, config: Config, base: Path, folder: Path, rules: list[Rule
         number = group_of.get(ValidationCache.shard_of(_rel(prefix, path)))
         if number is not None:
             files_of.setdefault(number, []).append((kind, path))
+    data_dir = root / config.data_dir
+    registry = load_registry(data_dir, _display(data_dir, base))
     for number, files in sorted(files_of.items()):
         if parallel.claim(claims, number):
             with collector_paused():
-                read = _load(root, config, base, rules, None, None, folder, relay, False, only=files)
+                read = _load(root, config, base, rules, None, None, folder, relay, False, only=files,
+                             registry=registry)
             if after is not None:
                 after(read)
     relay.flush()
@@ -219,8 +222,10 @@ def collector_paused() -> Iterator[None]:
 def _load(root: Path, config: Config | None, display_base: Path | None, rules: list[Rule] | None,
           cache: SourceCache | None, added: set[str] | None, disk_cache: bool | Path | None,
           progress: Progress | None, keep_bodies: bool | None, *,
-          only: list[tuple[str, Path]] | None = None) -> KnowledgeBase:
-    """`load`; with `only`, just those entry files (a worker's part: `fill_shards`)."""
+          only: list[tuple[str, Path]] | None = None,
+          registry: tuple[Registry, list[Diagnostic]] | None = None) -> KnowledgeBase:
+    """`load`; with `only`, just those entry files (a worker's part: `fill_shards`), and with
+    `registry`, the registry as already read (a share reads it once, not once per group)."""
     config = config or Config()
     defaults = _options.get() or LoadOptions()
     disk_cache = defaults.disk_cache if disk_cache is None else disk_cache
@@ -228,7 +233,7 @@ def _load(root: Path, config: Config | None, display_base: Path | None, rules: l
     keep_bodies = defaults.keep_bodies if keep_bodies is None else keep_bodies
     base = display_base if display_base is not None else Path.cwd()
     data_dir = root / config.data_dir
-    registry, reg_diags = load_registry(data_dir, _display(data_dir, base))
+    registry, reg_diags = registry or load_registry(data_dir, _display(data_dir, base))
     kb = KnowledgeBase(root=root, config=config, registry=registry, added=added,
                        memos=cache.memos if cache is not None else None)
     if config.today:

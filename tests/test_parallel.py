@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from defectkb.cache.parallel import MIN_FILES, jobs_wanted
+from defectkb.cache.parallel import MIN_FILES, SPLIT, jobs_wanted, split
 
 sys.path.insert(0, str(ROOT / "bench"))
 from generate import ensure  # the benchmarks' generator: realistic entries
@@ -126,3 +126,14 @@ def test_a_group_is_claimed_by_exactly_one_process(tmp_path: Path) -> None:
     took = [int(p.communicate(timeout=60)[0]) for p in procs]
     assert sum(took) == 200, took
     assert not claim(str(tmp_path), 7) and claim(str(tmp_path), 200)
+
+
+@pytest.mark.parametrize(("shards", "jobs"), [(256, 2), (256, 8), (40, 3), (3, 2), (1, 1)])
+def test_groups_cover_every_shard_once_and_shrink_towards_the_end(shards: int, jobs: int) -> None:
+    groups = split(list(range(shards)), jobs)
+    assert [s for group in groups for s in group] == list(range(shards))  # each once, in order
+    sizes = [len(group) for group in groups]
+    assert max(sizes) <= max(1, shards // (jobs * SPLIT))  # memory holds one group's files
+    assert sizes == sorted(sizes, reverse=True) and sizes[-1] == 1  # a short wait at the end
+    if shards >= jobs * SPLIT * 4:
+        assert sizes.count(1) >= jobs  # each process's last group is one shard

@@ -26,9 +26,9 @@ from defectkb.progress import Progress
 
 WORKER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "load_worker.py")
 MIN_FILES = 1_000  # fewer files without a record: starting processes would cost more than it saves
-# Groups of shards per process: each process takes the next group nobody has claimed, so a process
-# that started late (a worker's interpreter and imports) or reads slower files takes fewer, and
-# memory holds one group's files at a time.
+# Groups of shards per process, at most: each process takes the next group nobody has claimed, so
+# a process that started late (a worker's interpreter and imports) or reads slower files takes
+# fewer, and memory holds one group's files at a time.
 SPLIT = 8
 MAX_JOBS = 8
 
@@ -61,8 +61,7 @@ def fill(job: dict[str, Any], shards: list[int], jobs: int, files: int, progress
     else all are workers. True if every process finished."""
     jobs = max(1, min(jobs, len(shards)))
     workers = jobs - 1 if here is not None else jobs
-    size = max(1, len(shards) // (jobs * SPLIT))
-    groups = [shards[i:i + size] for i in range(0, len(shards), size)]
+    groups = split(shards, jobs)
     progress.start(f"reading ({jobs} processes)", files, "files")
     done: queue.SimpleQueue[int | None] = queue.SimpleQueue()
     procs: list[subprocess.Popen[bytes]] = []
@@ -118,6 +117,20 @@ def fill(job: dict[str, Any], shards: list[int], jobs: int, files: int, progress
     progress.finish(f"read {read:,} files in {jobs} processes" if ok else
                     f"read {read:,} files in {jobs} processes; the rest are read here")
     return ok
+
+
+def split(shards: list[int], jobs: int) -> list[list[int]]:
+    """`shards` in groups that shrink towards the end (guided scheduling): each group at most a
+    `SPLIT`th of a process's share (memory holds one group's files), and at most a quarter of
+    what is left per process, down to one shard. So the processes finish at nearly the same time:
+    the last one to end waits at most for one small group, not for a whole share's eighth."""
+    most = max(1, len(shards) // (jobs * SPLIT))
+    groups, start = [], 0
+    while start < len(shards):
+        size = min(most, max(1, -(-(len(shards) - start) // (jobs * 4))))
+        groups.append(shards[start:start + size])
+        start += size
+    return groups
 
 
 def claim(claims: str, group: int) -> bool:
