@@ -9,13 +9,14 @@ import contextlib
 import contextvars
 import gc
 import hashlib
+import json
 import os
 import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from defectkb.cache import parallel, store
 from defectkb.cache.reader import CONTENT_RULE, FileReader, Record, entry_kind, unpack
@@ -36,7 +37,7 @@ from defectkb.rules import (
     check_references,
     duplicates,
 )
-from defectkb.rules.duplicates import SearchMemo
+from defectkb.rules.duplicates import SearchMemo, Title, is_new, search
 from defectkb.rules.references import check_registry_refs
 
 __all__ = ["Entry", "KnowledgeBase", "LoadOptions", "Rule", "collector_paused", "load", "load_options", "load_paths",
@@ -131,11 +132,14 @@ def load(root: Path, config: Config | None = None, *, display_base: Path | None 
         return _load(root, config, display_base, rules, cache, added, disk_cache, progress, keep_bodies)
 
 
-def fill_shards(job: dict[str, Any], out: TextIO) -> int:
+def fill_shards(job: dict[str, Any], out: TextIO, requests: BinaryIO | None = None) -> int:
     """A worker's part of a cold run in several processes (defectkb.cache.parallel): the files of
     the groups of cache shards (`job["groups"]`) it claims read, checked by the per-entry rules and
-    written to the cache. Prints how many files it has read as it goes; returns 0, or 1 when this
-    process would not make the records its parent reads."""
+    written to the cache. Prints how many files it has read as it goes, its entries' titles when
+    the near-duplicate search will run (`job["search"]`), and `ended`. A worker told to stay
+    (`job["stay"]`) then runs that search when its parent sends every title (on `requests`) and
+    prints the findings. Returns 0, or 1 when this process would not make the records its parent
+    reads."""
     store.use_secret(bytes.fromhex(job["secret"]))
     config = Config.model_validate_json(job["config"])
     if cache_key(config.model_dump_json()) != job["key"]:
@@ -148,14 +152,56 @@ def fill_shards(job: dict[str, Any], out: TextIO) -> int:
         out.write(f"{n}\n")
         out.flush()
 
+    wanted = job.get("search")  # {"added": paths or None} when the near-duplicate search will run
+    added = set(wanted["added"]) if wanted and wanted["added"] is not None else None
+    preload = duplicates.Preload() if wanted and job.get("stay") else None
+
+    def titles(kb: KnowledgeBase) -> None:
+        out.write(json.dumps({"titles": _titles(kb)}) + "\n")
+        if preload is not None:  # this process will search: jieba's dictionary loads meanwhile
+            preload.saw(kb)
+
     _fill(root, config, Path(job["base"]), Path(job["folder"]), rules, job["groups"], job["claims"],
-          _entry_files(root, config), _Relay(report))
+          _entry_files(root, config), _Relay(report), titles if wanted else None, added)
+    out.write("ended\n")
+    out.flush()
+    line = requests.readline() if job.get("stay") and requests is not None else b""
+    if line.strip():
+        request = json.loads(line)
+        found = search([tuple(t) for t in request["titles"]], request["new"])
+        out.write(json.dumps({"answer": found}) + "\n")
+        out.flush()
     return 0
+
+
+def _titles(kb: KnowledgeBase) -> list[list[Any]]:
+    """What the near-duplicate search reads of each entry read, with whether it is new, keyed by
+    the file's path: a worker sends these to its parent as it reads."""
+    return [[str(e.source.path), e.id, e.model.title, e.source.display, e.kind, is_new(kb, e)]
+            for e in kb.entries]
+
+
+class _SearchElsewhere:
+    """The near-duplicate search a worker runs on every title while this process reads the
+    knowledge base back from the records it wrote; its findings are taken only for exactly the
+    titles it was sent (`duplicates.Remote`)."""
+
+    def __init__(self, helper: parallel.Helper, titles: list[Title], new: list[bool]) -> None:
+        self.helper, self.titles, self.new = helper, titles, new
+
+    def __call__(self, titles: list[Title], new: list[bool]) -> list[duplicates.Finding] | None:
+        if titles != self.titles or new != self.new:
+            return None  # a file changed meanwhile: searched here
+        answer = self.helper.answer()
+        try:
+            return [(int(i), str(message), str(hint)) for i, message, hint in answer]
+        except (TypeError, ValueError):  # no answer (the worker ended) or a garbled one
+            return None
 
 
 def _fill(root: Path, config: Config, base: Path, folder: Path, rules: list[Rule], groups: list[list[int]],
           claims: str, found: list[tuple[str, Path]], relay: _Relay,
-          after: Callable[[KnowledgeBase], object] | None = None) -> None:
+          after: Callable[[KnowledgeBase], object] | None = None, added: set[str] | None = None) -> None:
     """Read, check and write to the cache the files of each group of shards this process claims
     (`parallel.claim`), one group at a time so that memory holds only its files: a worker's
     part, or this process's own while its workers read theirs."""
@@ -171,7 +217,7 @@ def _fill(root: Path, config: Config, base: Path, folder: Path, rules: list[Rule
     for number, files in sorted(files_of.items()):
         if parallel.claim(claims, number):
             with collector_paused():
-                read = _load(root, config, base, rules, None, None, folder, relay, False, only=files,
+                read = _load(root, config, base, rules, None, added, folder, relay, False, only=files,
                              registry=registry)
             if after is not None:
                 after(read)
@@ -243,13 +289,16 @@ def _load(root: Path, config: Config | None, display_base: Path | None, rules: l
     found = only if only is not None else _entry_files(root, config, cache.listings if cache is not None else None)
     prefix = str(root).rstrip(os.sep) + os.sep
     disk = None
+    elsewhere: _SearchElsewhere | None = None  # the near-duplicate search, run by a worker
     chosen = rules if rules is not None else default_rules()
     if disk_cache is not False:
         cache_dir = cache_home(root) if disk_cache is True else Path(disk_cache)
         disk = ValidationCache(cache_dir, root.resolve(), cache_key(config.model_dump_json()))
-        if defaults.jobs > 1 and not keep_bodies and cache is None and only is None and \
-                _in_parallel(disk, config, root, base, chosen, found, prefix, defaults.jobs, progress):
-            disk = ValidationCache(cache_dir, root.resolve(), disk.key)  # what the workers wrote
+        if defaults.jobs > 1 and not keep_bodies and cache is None and only is None:
+            ran, elsewhere = _in_parallel(disk, config, root, base, chosen, found, prefix, defaults.jobs, progress,
+                                          added)
+            if ran:
+                disk = ValidationCache(cache_dir, root.resolve(), disk.key)  # what the workers wrote
     content_key = _content_key(kb) if check_content in chosen else None
     if cache is not None:
         cache.begin((root, config, base, keep_bodies, content_key))
@@ -311,7 +360,7 @@ def _load(root: Path, config: Config | None, display_base: Path | None, rules: l
             elif rule is check_duplicates and (disk is not None or cache is not None):
                 # Its findings kept under their inputs; in the preview, lookups kept between runs.
                 memo = cache.memos.setdefault("duplicates", SearchMemo()) if cache is not None else None
-                kb.diagnostics.extend(check_duplicates(kb, disk, memo))
+                kb.diagnostics.extend(check_duplicates(kb, disk, memo, elsewhere))
             else:
                 kb.diagnostics.extend(rule(kb))
         except Exception as exc:  # a bug in one rule must not hide the others' findings
@@ -340,9 +389,11 @@ def _rel(prefix: str, path: Path) -> str:
 
 
 def _in_parallel(disk: ValidationCache, config: Config, root: Path, base: Path, chosen: list[Rule],
-                 found: list[tuple[str, Path]], prefix: str, jobs: int, progress: Progress) -> bool:
+                 found: list[tuple[str, Path]], prefix: str, jobs: int, progress: Progress,
+                 added: set[str] | None) -> tuple[bool, _SearchElsewhere | None]:
     """Have worker processes fill the cache when many files have no record in it (a cold run);
-    True if they ran (`disk` then no longer holds what is on disk)."""
+    whether they ran (`disk` then no longer holds what is on disk), and the near-duplicate search
+    one of them then runs while this process reads the records back."""
     shards: set[int] = set()
     missing = 0
     for _kind, path in found:
@@ -351,11 +402,11 @@ def _in_parallel(disk: ValidationCache, config: Config, root: Path, base: Path, 
             missing += 1
             shards.add(ValidationCache.shard_of(rel))
     if missing < parallel.MIN_FILES:
-        return False
+        return False, None
     try:
         disk.prepare()
     except OSError:
-        return False  # nowhere to write: the workers could not hand anything over
+        return False, None  # nowhere to write: the workers could not hand anything over
     # The per-file rules, and the per-file half of check_references (its registry findings).
     rules = [rule for rule in chosen if rule in PER_ENTRY_RULES]
     if check_references in chosen:
@@ -364,15 +415,32 @@ def _in_parallel(disk: ValidationCache, config: Config, root: Path, base: Path, 
            "config": config.model_dump_json(), "key": disk.key, "secret": store.secret().hex(),
            "rules": [getattr(rule, "__name__", "") for rule in rules]}
 
-    # The near-duplicate search after the reading may need jieba's dictionary: loaded meanwhile.
-    preload = duplicates.Preload().saw if check_duplicates in chosen else None
+    searching = check_duplicates in chosen
+    if searching:
+        job["search"] = {"added": sorted(added) if added is not None else None}
+    titles: dict[str, list[Any]] = {}  # per file read: what the search reads of its entry
+
+    def collect(message: dict[str, Any]) -> None:
+        for path, *title in message.get("titles", ()):
+            titles[path] = title
 
     def here(groups: list[list[int]], claims: str, report: Callable[[int], None]) -> None:
         """This process's share, read while the workers read theirs: one worker fewer to start."""
-        _fill(root, config, base, disk.directory, rules, groups, claims, found, _Relay(report), preload)
+        after = (lambda kb: collect({"titles": _titles(kb)})) if searching else None
+        _fill(root, config, base, disk.directory, rules, groups, claims, found, _Relay(report), after, added)
 
-    parallel.fill(job, sorted(shards), jobs, missing, progress, here)
-    return True
+    ok, helper = parallel.fill(job, sorted(shards), jobs, missing, progress, here,
+                               collect if searching else None, keep=searching)
+    if helper is None:
+        return True, None
+    # Every title in the order this process will hold the entries (the files' order).
+    ordered = [titles[key] for _kind, path in found if (key := str(path)) in titles]
+    sent = [(t[0], t[1], t[2], t[3]) for t in ordered]
+    new = [bool(t[4]) for t in ordered]
+    if not ok or not any(new) or not helper.ask({"titles": sent, "new": new}):
+        helper.dismiss()
+        return True, None
+    return True, _SearchElsewhere(helper, sent, new)
 
 
 def _content_key(kb: KnowledgeBase) -> str:

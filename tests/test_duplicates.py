@@ -87,7 +87,7 @@ def test_the_preview_search_memo_finds_what_a_full_search_finds():
     from types import SimpleNamespace
 
     from defectkb.authoring.similar import Doc, SimilarityIndex
-    from defectkb.rules.duplicates import SearchMemo, _search
+    from defectkb.rules.duplicates import SearchMemo, search, titles_of
 
     rng = random.Random(11)
     words = ["payment", "timeout", "retry", "cache", "login", "export", "invoice", "queue", "upload", "report",
@@ -105,7 +105,7 @@ def test_the_preview_search_memo_finds_what_a_full_search_finds():
     kb = SimpleNamespace(entries=entries)
     new = [rng.random() < 0.6 for _ in entries]
     memo = SearchMemo()
-    assert _search(kb, new, memo) == _search(kb, new)  # type: ignore[arg-type]
+    assert search(titles_of(kb), new, memo) == search(titles_of(kb), new)  # type: ignore[arg-type]
     fewer = 0
     for _ in range(40):
         e = rng.choice(entries)
@@ -122,8 +122,8 @@ def test_the_preview_search_memo_finds_what_a_full_search_finds():
         else:
             i = entries.index(e)
             new[i] = not new[i]
-        got = _search(kb, new, memo)  # type: ignore[arg-type]
-        assert got == _search(kb, new), change  # type: ignore[arg-type]
+        got = search(titles_of(kb), new, memo)  # type: ignore[arg-type]
+        assert got == search(titles_of(kb), new), change  # type: ignore[arg-type]
         # The index it keeps, updated in place, is the index made afresh from the entries.
         fresh = SimilarityIndex()
         for e in entries:

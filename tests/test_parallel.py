@@ -65,6 +65,54 @@ def test_two_processes_report_what_one_reports_and_fill_the_cache(big: Path, alo
     assert warm.stdout == alone
 
 
+def test_the_near_duplicate_search_runs_in_a_worker_while_this_process_reads_the_records(
+        big: Path, alone: str) -> None:
+    """A cold run in two processes: the worker, once its share is written, searches every title
+    for near duplicates while this process reads the records back; this process never loads
+    jieba's dictionary, and the findings are those of one process."""
+    fresh(big)
+    script = """
+import sys
+from pathlib import Path
+from defectkb.authoring import similar
+from defectkb.knowledgebase import LoadOptions, load, load_options
+with load_options(LoadOptions(disk_cache=True, keep_bodies=False, jobs=2)):
+    kb = load(Path("content"), display_base=Path.cwd())
+found = sorted(f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}" for d in kb.diagnostics if d.code == "KB310")
+print(similar.segmenter_loaded(), len(found))
+print("\\n".join(found))
+"""
+    run = subprocess.run([sys.executable, "-c", script], cwd=big, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    first, *found = run.stdout.splitlines()
+    loaded, count = first.split()
+    assert loaded == "False"  # the search ran elsewhere
+    assert int(count) > 0 and len(found) == int(count)
+    assert all(line in alone for line in found)
+    assert len(found) == alone.count(" KB310 ")
+
+
+def test_a_search_elsewhere_that_does_not_answer_is_run_here() -> None:
+    """The worker's findings are taken only for exactly the titles it was sent, and a worker that
+    ends without answering leaves the search to this process (None: search here)."""
+    import threading
+
+    from defectkb.cache.parallel import Helper, _relay
+    from defectkb.knowledgebase import _SearchElsewhere
+
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.readline()"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE)
+    helper = Helper(proc)
+    done: object = __import__("queue").SimpleQueue()
+    threading.Thread(target=_relay, args=(proc, done, None, helper), daemon=True).start()
+    titles = [("DEF-0001", "Invoice export loses cents", "defects/a.md", "defect")]
+    assert helper.ask({"titles": titles, "new": [True]})
+    elsewhere = _SearchElsewhere(helper, titles, [True])
+    assert elsewhere(titles, [False]) is None  # other inputs: not even waited for
+    assert elsewhere(titles, [True]) is None  # it ended without an answer
+    assert proc.wait(timeout=30) == 0
+
+
 def _children(pid: int) -> list[int]:
     found = []
     for entry in os.listdir("/proc"):

@@ -37,6 +37,7 @@ THRESHOLD = 90.0  # rapidfuzz token-sort ratio of the normalised, segmented titl
 NAME = "near-duplicate-titles"
 
 Finding = tuple[int, str, str]  # index in kb.entries, message, hint
+Title = tuple[str, str, str, str]  # what the search reads of an entry: id, title, path shown, kind
 
 
 class ResultStore(Protocol):
@@ -45,11 +46,24 @@ class ResultStore(Protocol):
     def keep_result(self, name: str, key: str, value: Any) -> None: ...
 
 
-def _is_new(kb: KnowledgeBase, entry: Entry) -> bool:
+class Remote(Protocol):
+    """A search run elsewhere (a worker of a cold run, `defectkb.cache.parallel`) while this
+    process reads: its findings if it searched exactly these titles, else None."""
+
+    def __call__(self, titles: list[Title], new: list[bool]) -> list[Finding] | None: ...
+
+
+def is_new(kb: KnowledgeBase, entry: Entry) -> bool:
+    """Whether the search checks an entry: one this change adds, when that is known; else one
+    still in its first status."""
     if kb.added is not None:
         return entry.rel_path in kb.added
     statuses = kb.config.kind(entry.kind).statuses
     return bool(statuses) and entry.model.status.value == statuses[0]
+
+
+def titles_of(kb: KnowledgeBase) -> list[Title]:
+    return [(e.id, e.model.title, e.source.display, e.kind) for e in kb.entries]
 
 
 class SearchMemo:
@@ -84,7 +98,7 @@ class Preload:
     def saw(self, kb: KnowledgeBase) -> bool:
         """Look at a group just read; True once the dictionary is loading."""
         if not self.started:
-            self.new = self.new or any(_is_new(kb, e) for e in kb.entries)
+            self.new = self.new or any(is_new(kb, e) for e in kb.entries)
             self.chinese = self.chinese or any(has_cjk(e.model.title) for e in kb.entries)
             if self.new and self.chinese:
                 load_segmenter_in_background()
@@ -93,8 +107,8 @@ class Preload:
 
 
 def check_duplicates(kb: KnowledgeBase, store: ResultStore | None = None,
-                     memo: SearchMemo | None = None) -> Iterator[Diagnostic]:
-    new = [_is_new(kb, e) for e in kb.entries]
+                     memo: SearchMemo | None = None, remote: Remote | None = None) -> Iterator[Diagnostic]:
+    new = [is_new(kb, e) for e in kb.entries]
     if not any(new):
         return
     found: list[Finding] | None = None
@@ -104,7 +118,10 @@ def check_duplicates(kb: KnowledgeBase, store: ResultStore | None = None,
         if isinstance(cached, list):
             found = cached
     if found is None:
-        found = _search(kb, new, memo)
+        titles = titles_of(kb)
+        found = remote(titles, new) if remote is not None else None
+        if found is None:
+            found = search(titles, new, memo)
         if store is not None:
             store.keep_result(NAME, key, found)
     for i, message, hint in found:
@@ -112,8 +129,9 @@ def check_duplicates(kb: KnowledgeBase, store: ResultStore | None = None,
         yield entry.diag("KB310", entry.pos("title", key=True), message, hint, Severity.WARNING)
 
 
-def _search(kb: KnowledgeBase, new: list[bool], memo: SearchMemo | None = None) -> list[Finding]:
-    docs = [(e.id, e.model.title, e.source.display, e.kind) for e in kb.entries]
+def search(docs: list[Title], new: list[bool], memo: SearchMemo | None = None) -> list[Finding]:
+    """The findings about the new titles (`new[i]`), by index in `docs`. It reads nothing else, so
+    another process can run it on the same titles."""
     reuse = memo is not None and len(memo.docs) == len(docs) and \
         all(old[0] == now[0] for old, now in zip(memo.docs, docs, strict=True))
     # Without a memo (kb validate, a build) the grams are not kept: 1-2 KiB per entry.
@@ -147,16 +165,16 @@ def _search(kb: KnowledgeBase, new: list[bool], memo: SearchMemo | None = None) 
         results = {i: f for i, f in memo.found.items() if new[i]}
     for i in redo:
         results.pop(i, None)
-        entry = kb.entries[i]
-        matches = index.near_titles(entry.model.title, threshold=THRESHOLD, exclude=entry.id)
+        eid, title = docs[i][0], docs[i][1]
+        matches = index.near_titles(title, threshold=THRESHOLD, exclude=eid)
         if not matches:
             continue
         other = matches[0].doc
         more = f" (and {len(matches) - 1} more)" if len(matches) > 1 else ""
-        how = "Chinese segmented into words" if has_cjk(entry.model.title) else "word order ignored"
+        how = "Chinese segmented into words" if has_cjk(title) else "word order ignored"
         results[i] = (
             i,
-            f"title nearly equals the title of {other.id}{more}: {title_ratio(entry.model.title, other.title):.0f}% "
+            f"title nearly equals the title of {other.id}{more}: {title_ratio(title, other.title):.0f}% "
             f"alike ({how})",
             f"{other.id} in {other.path}: “{other.title}”. If it is the same problem, add to that entry "
             "instead; otherwise make the title say what differs",
