@@ -9,8 +9,11 @@ from dataclasses import dataclass
 
 from defectkb.config import SectionSpec
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_ATX = re.compile(r" {0,3}(#{1,6})[ \t]+(.*)")  # the text's closing #s are cut by _heading_text
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+# Where a line may open or close a fence or be a heading: Python looks only at those lines.
+_CANDIDATE = re.compile(r"\n {0,3}[#`~]")
+_TEXT = re.compile(r"\S")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
@@ -46,51 +49,62 @@ class FlatSections(Mapping[str, Heading]):
 
 def headings(body: str, first_line: int) -> list[Heading]:
     """ATX headings outside fenced code, each with whether text follows it before the next
-    heading of the same or a higher level (HTML comments, as left by templates, do not count)."""
+    heading of the same or a higher level (HTML comments, as left by templates, do not count).
+
+    Text is any line with more than white space that is not one of these headings: fence lines,
+    code and headings inside a fence count. A regular expression finds the lines that may start a
+    heading or a fence, so Python looks only at those, not at every line of a long body."""
     if "<!--" in body:  # blank out comments, keeping the line count
         body = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), body)
-    lines = body.split("\n")
-    found: list[tuple[int, str, int]] = []  # level, text, index
-    # text_before[i]: lines of text (not blank, not a heading) among lines[0:i]
-    text_before = [0] * (len(lines) + 1)
-    count = 0
+    found: list[tuple[int, str, int, int]] = []  # level, text, where the line starts, where it ends
     fence: str | None = None
-    for i, line in enumerate(lines):
-        text_before[i] = count
-        first = line[:4].lstrip(" ")[:1]
-        if not first:
-            continue
-        if first in "#`~":
-            m = _FENCE.match(line)
-            if m:
-                marker = m.group(1)
-                if fence is None:
-                    fence = marker[0] * len(marker)
-                elif marker.startswith(fence):
-                    fence = None
-                count += 1
-                continue
-            if fence is None and (h := _ATX.match(line)):
-                found.append((len(h.group(1)), h.group(2).strip(), i))
-                continue
-        if line.strip():
-            count += 1
-    text_before[len(lines)] = count
-    out = []
+    text = "\n" + body  # every line, the first too, follows a line end; offsets are one past the body's
+    for m in _CANDIDATE.finditer(text):
+        start = m.start() + 1
+        end = text.find("\n", start)
+        line = text[start:end if end >= 0 else None]
+        if f := _FENCE.match(line):
+            marker = f.group(1)
+            if fence is None:
+                fence = marker[0] * len(marker)
+            elif marker.startswith(fence):
+                fence = None
+        elif fence is None and (h := _ATX.match(line)):
+            found.append((len(h.group(1)), _heading_text(h.group(2)), start - 1, start - 1 + len(line)))
+    if not found:
+        return []
+    # texts[k]: headings 0..k-1 have text between them and the next heading (a prefix count).
+    texts = [0]
+    for k, (_, _, _, line_end) in enumerate(found):
+        stop = found[k + 1][2] if k + 1 < len(found) else len(body)
+        texts.append(texts[-1] + (_TEXT.search(body, line_end, stop) is not None))
     # The next heading of the same or a higher level, for each heading: one pass with a stack
     # (scanning forward from each heading would be quadratic in thousands of headings).
-    ends = [len(lines)] * len(found)
+    ends = [len(found)] * len(found)
     open_: list[int] = []
-    for n, (level, _, index) in enumerate(found):
+    for n, (level, _, _, _) in enumerate(found):
         while open_ and found[open_[-1]][0] >= level:
-            ends[open_.pop()] = index
+            ends[open_.pop()] = n
         open_.append(n)
-    for n, (level, text, index) in enumerate(found):
-        end = ends[n]
+    out = []
+    line, at = first_line, 0
+    for n, (level, text, start, _) in enumerate(found):
+        line += body.count("\n", at, start)
+        at = start
         # Subheadings alone are not content of this section.
-        content = text_before[end] - text_before[index + 1] > 0
-        out.append(Heading(level, text, first_line + index, content))
+        out.append(Heading(level, text, line, texts[ends[n]] - texts[n] > 0))
     return out
+
+
+def _heading_text(rest: str) -> str:
+    """A heading's text without an optional closing sequence (`## Title ##`): what
+    `(.*?)(?:[ \t]+#+)?[ \t]*$` leaves in the group, then stripped. Cut by hand, since that lazy
+    group tries the rest of the pattern at every character of the title."""
+    text = rest.rstrip(" \t")
+    bare = text.rstrip("#")
+    if bare != text and bare[-1:] in (" ", "\t"):
+        text = bare
+    return text.strip()
 
 
 @functools.lru_cache(maxsize=4096)  # the same few headings recur in every entry

@@ -108,7 +108,8 @@ _CODES = [
     Code("KB202", "section-required-by-status", E, "The entry's status requires a body section that is missing.",
          "status: testing, but no `## Solution / 解决方案` section",
          "Add the section with the heading in English, Chinese or `English / 中文`."),
-    Code("KB203", "empty-section", E, "A required body section has a heading but no text.",
+    Code("KB203", "empty-section", E, "A required body section has a heading but no text (blank lines, HTML "
+         "comments and subheadings alone are not text; code, fenced or indented, is).",
          "## Analysis / 原因分析\\n## Solution / 解决方案",
          "Write the section, or remove the heading if the status does not need it yet."),
     Code("KB204", "status-not-enabled", E, "The status exists but is not enabled in this knowledge base's configuration.",
