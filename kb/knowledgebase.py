@@ -415,7 +415,10 @@ def _in_parallel(disk: ValidationCache, config: Config, root: Path, base: Path, 
            "config": config.model_dump_json(), "key": disk.key, "secret": store.secret().hex(),
            "rules": [getattr(rule, "__name__", "") for rule in rules]}
 
-    searching = check_duplicates in chosen
+    # The near-duplicate search after the reading: in a worker, or here (jieba's dictionary then
+    # loads in the background while this process reads its share).
+    searching = check_duplicates in chosen and len(found) <= SEARCH_ELSEWHERE_UP_TO
+    preload = duplicates.Preload().saw if check_duplicates in chosen and not searching else None
     if searching:
         job["search"] = {"added": sorted(added) if added is not None else None}
     titles: dict[str, list[Any]] = {}  # per file read: what the search reads of its entry
@@ -426,7 +429,7 @@ def _in_parallel(disk: ValidationCache, config: Config, root: Path, base: Path, 
 
     def here(groups: list[list[int]], claims: str, report: Callable[[int], None]) -> None:
         """This process's share, read while the workers read theirs: one worker fewer to start."""
-        after = (lambda kb: collect({"titles": _titles(kb)})) if searching else None
+        after = (lambda kb: collect({"titles": _titles(kb)})) if searching else preload
         _fill(root, config, base, disk.directory, rules, groups, claims, found, _Relay(report), after, added)
 
     ok, helper = parallel.fill(job, sorted(shards), jobs, missing, progress, here,
@@ -454,6 +457,13 @@ def _day_key(kb: KnowledgeBase) -> str:
     (dates in the future, overdue action items)."""
     return kb.today.isoformat()
 
+
+# Up to this many entry files, a cold run's near-duplicate search runs in a worker while this
+# process reads the records back. The worker then holds jieba's dictionary, every title and their
+# index beside this process's whole knowledge base: at 100,000 entries some 0.25 GiB on top of
+# about 1 GiB, past the bound kept on `kb validate`'s memory (bench/RESULTS.md). Below it the two
+# together stay far under it.
+SEARCH_ELSEWHERE_UP_TO = 50_000
 
 REGISTRY_RULE = "registry_refs"  # the cache records' name for check_registry_refs' findings
 
