@@ -58,22 +58,22 @@ def headings(body: str, first_line: int) -> list[Heading]:
         body = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), body)
     found: list[tuple[int, str, int, int]] = []  # level, text, where the line starts, where it ends
     fence: str | None = None
-    text = "\n" + body  # every line, the first too, follows a line end; offsets are one past the body's
-    for m in _CANDIDATE.finditer(text):
+    scan = "\n" + body  # every line, the first too, follows a line end; offsets are one past the body's
+    for m in _CANDIDATE.finditer(scan):
         start = m.start() + 1
-        end = text.find("\n", start)
-        line = text[start:end if end >= 0 else None]
-        if f := _FENCE.match(line):
+        end = scan.find("\n", start)
+        row = scan[start:end if end >= 0 else None]
+        if f := _FENCE.match(row):
             marker = f.group(1)
             if fence is None:
                 fence = marker[0] * len(marker)
             elif marker.startswith(fence):
                 fence = None
-        elif fence is None and (h := _ATX.match(line)):
-            found.append((len(h.group(1)), _heading_text(h.group(2)), start - 1, start - 1 + len(line)))
+        elif fence is None and (h := _ATX.match(row)):
+            found.append((len(h.group(1)), _heading_text(h.group(2)), start - 1, start - 1 + len(row)))
     if not found:
         return []
-    # texts[k]: headings 0..k-1 have text between them and the next heading (a prefix count).
+    # texts[k]: how many of headings 0..k-1 are followed by text before the next heading.
     texts = [0]
     for k, (_, _, _, line_end) in enumerate(found):
         stop = found[k + 1][2] if k + 1 < len(found) else len(body)
@@ -87,12 +87,12 @@ def headings(body: str, first_line: int) -> list[Heading]:
             ends[open_.pop()] = n
         open_.append(n)
     out = []
-    line, at = first_line, 0
-    for n, (level, text, start, _) in enumerate(found):
-        line += body.count("\n", at, start)
+    number, at = first_line, 0
+    for n, (level, title, start, _) in enumerate(found):
+        number += body.count("\n", at, start)
         at = start
         # Subheadings alone are not content of this section.
-        out.append(Heading(level, text, line, texts[ends[n]] - texts[n] > 0))
+        out.append(Heading(level, title, number, texts[ends[n]] - texts[n] > 0))
     return out
 
 
