@@ -423,13 +423,16 @@ def _in_parallel(disk: ValidationCache, config: Config, root: Path, base: Path, 
         job["search"] = {"added": sorted(added) if added is not None else None}
     titles: dict[str, list[Any]] = {}  # per file read: what the search reads of its entry
 
-    def collect(message: dict[str, Any]) -> None:
-        for path, *title in message.get("titles", ()):
+    def keep_titles(read: list[list[Any]]) -> None:
+        for path, *title in read:
             titles[path] = title
+
+    def collect(message: dict[str, Any]) -> None:  # a worker's
+        keep_titles(message.get("titles", ()))
 
     def here(groups: list[list[int]], claims: str, report: Callable[[int], None]) -> None:
         """This process's share, read while the workers read theirs: one worker fewer to start."""
-        after = (lambda kb: collect({"titles": _titles(kb)})) if searching else preload
+        after = (lambda kb: keep_titles(_titles(kb))) if searching else preload
         _fill(root, config, base, disk.directory, rules, groups, claims, found, _Relay(report), after, added)
 
     ok, helper = parallel.fill(job, sorted(shards), jobs, missing, progress, here,

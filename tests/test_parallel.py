@@ -4,10 +4,12 @@ process, a complete cache afterwards, and a worker that dies costs time, never a
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -101,15 +103,13 @@ print("\\n".join(found))
 def test_a_search_elsewhere_that_does_not_answer_is_run_here() -> None:
     """The worker's findings are taken only for exactly the titles it was sent, and a worker that
     ends without answering leaves the search to this process (None: search here)."""
-    import threading
-
     from defectkb.cache.parallel import Helper, _relay
     from defectkb.knowledgebase import _SearchElsewhere
 
     proc = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.readline()"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE)
     helper = Helper(proc)
-    done: object = __import__("queue").SimpleQueue()
+    done: queue.SimpleQueue[int | str] = queue.SimpleQueue()
     threading.Thread(target=_relay, args=(proc, done, None, helper), daemon=True).start()
     titles = [("DEF-0001", "Invoice export loses cents", "defects/a.md", "defect")]
     assert helper.ask({"titles": titles, "new": [True]})
