@@ -7,6 +7,7 @@ kept), edits files, rebuilds, and compares every output file with a fresh full b
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -101,6 +102,7 @@ def test_title_edit_reaches_every_page_and_file(site_copy: Path, monkeypatch: py
     hits, misses = memo.stats["hits"], memo.stats["misses"]
     kept_files = reuse._docs
     site = site_copy / "site"
+    version = json.loads((site / "assets" / "defectkb" / "defects.json").read_text(encoding="utf-8"))["version"]
     data = [p for p in site.rglob("*") if p.suffix in (".json", ".csv", ".xml") and p.name != "sitemap.xml"]
     stamps = {p: p.stat().st_mtime_ns for p in [site / "sitemap.xml", *data]}
     made: list[str] = []  # pages MkDocs made a Page for: those it reads, renders and checks
@@ -123,6 +125,9 @@ def test_title_edit_reaches_every_page_and_file(site_copy: Path, monkeypatch: py
     assert len(built) == 1, "a new title changes no digest's figures or lists: they are kept, with the new title"
     pm_page = (site_copy / "site" / "people" / "zhang.wei" / "index.html").read_text(encoding="utf-8")
     assert "已改标题" in pm_page
+    new_version = json.loads((site / "assets" / "defectkb" / "defects.json").read_text(encoding="utf-8"))["version"]
+    assert new_version != version, "the first page's rows changed: the browser must not keep the old ones"
+    assert f'data-version="{new_version}"' in (site / "defects" / "index.html").read_text(encoding="utf-8")
     assert before, "the first build kept no rows: nothing was memoised"
     # most pages did not show the edited entry: they came from the memos, the rest were made again
     assert memo.stats["hits"] - hits > memo.stats["misses"] - misses > 0

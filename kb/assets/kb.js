@@ -7,11 +7,13 @@
      reorders their rows;
    - the "All defects" / "All lessons" tables carry `data-src`: the script loads the rows from
      that JSON file and shows them a page at a time, so the page stays small at 10,000 entries.
+     The HTML holds the first page; while it is shown unfiltered and unsorted, and the JSON's
+     `version` is the table's `data-version` (made from the same rows), its rows are kept.
      Rows are built with textContent: nothing from the data is parsed as HTML. */
 (function () {
   "use strict";
 
-  var PAGE = 100;
+  var PAGE = 50;  // rows per page of an index table (PAGE_ROWS in kb/site/pages.py)
 
   function params() { return new URLSearchParams(window.location.search); }
 
@@ -223,7 +225,7 @@
     var fields = form ? Array.prototype.slice.call(form.elements).filter(function (e) { return e.name; }) : [];
     var output = form ? form.querySelector(".kb-count") : null;
 
-    function apply(persistNow, keepPage) {
+    function apply(persistNow, keepPage, first) {
       var filters = {};
       fields.forEach(function (f) { filters[f.name] = f.value.trim(); });
       var shown, total;
@@ -231,7 +233,13 @@
         json.filter(filters);
         applySort();
         if (!keepPage) json.page = 1;
-        json.render();
+        var plain = !sortState && json.page === 1 && !fields.some(function (f) { return filters[f.name]; });
+        // On load, the HTML already holds the first page if the JSON was made with the same rows.
+        if (first && plain && json.data.version && table.getAttribute("data-version") === json.data.version) {
+          json.renderPager(Math.max(1, Math.ceil(json.view.length / PAGE)));
+        } else {
+          json.render();
+        }
         shown = json.view.length; total = json.data.rows.length;
       } else {
         var rows = table.tBodies[0].rows;
@@ -291,7 +299,7 @@
     }
     if (json) json.page = parseInt(p.get("page") || "1", 10) || 1;
     if (!json) applySort();
-    apply(false, true);
+    apply(false, true, true);
     table.setAttribute("data-kb-ready", "1");
   }
 

@@ -33,7 +33,9 @@ from defectkb.site.insights import (
 from defectkb.site.memo import entry_piece, kept
 from defectkb.site.tables import entries_json, entry_table
 
-PAGE_ROWS = 100  # rows in the HTML of an index page; the browser pages through the rest
+# Rows in the HTML of an index page and per page the browser shows (kb.js PAGE): a 100-row
+# page took a second reloaded beside two other tabs at 10,000 entries, 50 rows about 0.75 s.
+PAGE_ROWS = 50
 # Rows per table on a person page: six tables at 100 rows made a PM page 388 KiB at 10,000 entries.
 # The full lists are one click away (the index, filtered by the person).
 PERSON_ROWS = 25
@@ -83,7 +85,7 @@ def generate(ctx: SiteContext) -> Iterator[GeneratedPage]:
 
 def data_files(ctx: SiteContext) -> dict[str, str]:
     """Non-page files the generated pages load: the rows of the index tables."""
-    files = {data_src(ctx, kind): entries_json(ctx, kind) for kind in ("defect", "lesson")}
+    files = {data_src(ctx, kind): entries_json(ctx, kind, PAGE_ROWS) for kind in ("defect", "lesson")}
     files.update(insight_files(ctx))
     # api/entries.json (+ one file per kind): the documented, versioned data of the site (docs/api.md)
     files.update(api_files(ctx.kb, lambda e: ctx.url(e.rel_path), record_json=lambda e: _api_json(ctx, e)))

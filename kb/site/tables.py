@@ -6,6 +6,7 @@ rows and reorders them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 
@@ -63,9 +64,12 @@ def entry_table(ctx: SiteContext, here: str, entries: Sequence[Entry], *, table_
     if data_src:
         base = ctx.href(here, "index.md")
         data = (f' data-src="{esc(data_src)}" data-base="{esc("" if base == "./" else base)}"'
-                f' data-columns="{" ".join(key for key, _, _ in cols)}"')
+                f' data-columns="{" ".join(key for key, _, _ in cols)}"'
+                f' data-version="{first_page_version(ctx, kinds, rows)}"')
     parts.append(
-        f'<div class="kb-table-wrap"><table class="kb-table" id="{esc(table_id)}"{data}>'
+        # drawn only once near the view; --kb-rows sizes its box until then (kb.css)
+        f'<div class="kb-table-wrap kb-deferred" style="--kb-rows:{len(rows)}">'
+        f'<table class="kb-table" id="{esc(table_id)}"{data}>'
         f'<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
     )
     if data_src:
@@ -87,18 +91,34 @@ def origin(e: Entry) -> str:
 KEY = "__KEY__"  # placeholder in URL templates, replaced by the browser
 
 
-def entries_json(ctx: SiteContext, kind: str) -> str:
-    """All entries of a kind for the browser table: compact rows, names and labels once."""
+def entries_json(ctx: SiteContext, kind: str, first_page: int) -> str:
+    """All entries of a kind for the browser table: compact rows, names and labels once.
+
+    `version` names what the table's first `first_page` rows were made from: the script keeps
+    the rows of the page's HTML (which carries the same `data-version`) instead of drawing them
+    again, while the table shows that first page unfiltered and unsorted."""
+    entries = ctx.newest_first([e for e in ctx.kb.entries if e.kind == kind])
+    rows = [_json_row(ctx, e) for e in entries]
+    data = {**_table_data(ctx, kind), "version": _version(ctx, kind, rows[:first_page])}
+    data["rows"] = []  # spliced in below, each row's JSON made once per version of its entry
+    # json.dumps escapes nothing dangerous for a .json file served as application/json.
+    head, tail = json.dumps(data, ensure_ascii=False, separators=(",", ":")).split('"rows":[]', 1)
+    return f'{head}"rows":[{",".join(rows)}]{tail}'
+
+
+def first_page_version(ctx: SiteContext, kind: str, rows: Sequence[Entry]) -> str:
+    """The `version` of entries_json whose first page is `rows` (the rows of the HTML)."""
+    return _version(ctx, kind, [_json_row(ctx, e) for e in rows])
+
+
+def _table_data(ctx: SiteContext, kind: str) -> dict[str, object]:
+    """What the browser table needs besides the rows: columns, labels and names, link patterns."""
     t = ctx.t
     reg = ctx.kb.registry
-    entries = ctx.newest_first([e for e in ctx.kb.entries if e.kind == kind])
-    columns = ["id", "kind", "title", "severity", "status", "product", "component", "pm", "date", "tag", "url",
-               "people", "origin"]
-    rows = [_json_row(ctx, e) for e in entries]
     statuses = DefectStatus if kind == "defect" else LessonStatus
-    data = {
-        "columns": columns,
-        "rows": [],  # spliced in below, each row's JSON made once per version of its entry
+    return {
+        "columns": ["id", "kind", "title", "severity", "status", "product", "component", "pm", "date", "tag", "url",
+                    "people", "origin"],
         "labels": {"severity": {s.value: t.enum(s) for s in Severity},
                    "status": {s.value: t.enum(s) for s in statuses}},
         "people": {pid: p.name for pid, p in reg.people.items()},
@@ -107,9 +127,15 @@ def entries_json(ctx: SiteContext, kind: str) -> str:
         "urls": {"product": ctx.url(ctx.product_src(KEY)), "person": ctx.url(ctx.person_src(KEY)),
                  "tag": ctx.url(ctx.tag_src(KEY))},
     }
-    # json.dumps escapes nothing dangerous for a .json file served as application/json.
-    head, tail = json.dumps(data, ensure_ascii=False, separators=(",", ":")).split('"rows":[]', 1)
-    return f'{head}"rows":[{",".join(rows)}]{tail}'
+
+
+def _version(ctx: SiteContext, kind: str, first_rows: Sequence[str]) -> str:
+    """A digest of everything a first page's rows are drawn from: the rows and the names and labels."""
+    digest = hashlib.blake2b(digest_size=8)
+    digest.update(json.dumps(_table_data(ctx, kind), ensure_ascii=False, sort_keys=True).encode())
+    for row in first_rows:
+        digest.update(b"\n" + row.encode())
+    return digest.hexdigest()
 
 
 def _json_row(ctx: SiteContext, e: Entry) -> str:

@@ -100,6 +100,13 @@ def new_page(browser: object, guard: Guard, *, width: int = 1280, height: int = 
     return page
 
 
+def full_page_screenshot(page: object, target: Path) -> None:
+    """The whole page, entry tables out of view included: the browser draws those only when they
+    come near the view (kb.css, .kb-deferred), and a full-page capture does not scroll."""
+    page.add_style_tag(content=".md-typeset .kb-deferred { content-visibility: visible; }")
+    page.screenshot(path=str(target), full_page=True)
+
+
 @pytest.fixture
 def guard() -> Iterator[Guard]:
     g = Guard()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SCREENSHOTS, Guard, new_page
+from .conftest import SCREENSHOTS, Guard, full_page_screenshot, new_page
 
 pytestmark = pytest.mark.browser
 
@@ -80,7 +80,7 @@ def test_insights_screenshots_and_phone_layout(browser, site_url):
                 box = chart.bounding_box()
                 assert box and box["width"] <= width and box["width"] > min(300, width - 60)
             target = SCREENSHOTS / f"{shot}-{name}.png"
-            page.screenshot(path=str(target), full_page=True)
+            full_page_screenshot(page, target)
             written.append(target)
         page.context.close()
         guard.check()

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from conftest import CONTENT
 
-from .conftest import SCREENSHOTS, Guard, new_page
+from .conftest import SCREENSHOTS, Guard, full_page_screenshot, new_page
 
 pytestmark = pytest.mark.browser
 
@@ -43,8 +43,10 @@ def test_defects_table_sorts_and_filters_with_state_in_url(page, site_url):
     page.goto(site_url + "defects/")
     page.wait_for_selector("#kb-defects[data-kb-ready]")
     assert len(visible_ids(page, "kb-defects")) == len(defects)
+    assert drawn_by_script(page) == 0, "the first page of the HTML is what the JSON holds: its rows are kept"
 
     page.click('#kb-defects th[data-col="severity"] button')
+    assert drawn_by_script(page) == len(defects)
     first = page.locator("#kb-defects tbody tr").first.get_attribute("data-severity")
     assert first == "fatal"
     page.click('#kb-defects th[data-col="severity"] button')
@@ -79,6 +81,22 @@ def test_defects_table_sorts_and_filters_with_state_in_url(page, site_url):
     assert page.locator('#kb-defects th[data-col="severity"]').get_attribute("aria-sort") == "descending"
 
 
+def drawn_by_script(page) -> int:
+    """Rows kb.js drew from the JSON (the HTML's rows carry data-text; the script's do not)."""
+    return page.eval_on_selector_all("#kb-defects tbody tr", "els => els.filter(e => !e.hasAttribute('data-text')).length")
+
+
+def test_index_rows_of_another_version_are_drawn_again(page, site_url):
+    def other_version(route):
+        body = route.fetch().json()
+        route.fulfill(json={**body, "version": "0" * 16})
+
+    page.route("**/assets/defectkb/defects.json", other_version)
+    page.goto(site_url + "defects/")
+    page.wait_for_selector("#kb-defects[data-kb-ready]")
+    assert drawn_by_script(page) == page.locator("#kb-defects tbody tr").count() > 0
+
+
 def test_tag_and_product_pages_list_the_right_entries(page, site_url):
     entries = _entries()
     page.goto(site_url + "tags/precision/")
@@ -88,6 +106,21 @@ def test_tag_and_product_pages_list_the_right_entries(page, site_url):
     ids = set(visible_ids(page, "kb-product-billing"))
     expected = {e["id"] for e in entries if (e.get("product") == "billing" or "billing" in e.get("products", []))}
     assert ids == expected
+
+
+def test_entry_tables_out_of_view_are_drawn_when_scrolled_to(page, site_url):
+    page.goto(site_url + "people/zhang.wei/")
+    last = page.locator(".kb-deferred").last
+    row = last.locator("tbody tr").first
+    drawn = "e => e.checkVisibility({contentVisibilityAuto: true})"
+    assert not row.evaluate(drawn), "a list below the charts is laid out before it comes into view"
+    assert "DEF-" in last.text_content() or "LES-" in last.text_content()  # in the page all the same
+    row.scroll_into_view_if_needed()
+    page.wait_for_function(f"() => ({drawn})([...document.querySelectorAll('.kb-deferred tbody tr')].pop())")
+    box = row.bounding_box()
+    assert box and box["height"] > 10
+    page.emulate_media(media="print")
+    assert page.evaluate("getComputedStyle(document.querySelector('.kb-deferred')).contentVisibility") == "visible"
 
 
 def test_people_overview_sorts(page, site_url):
@@ -202,7 +235,7 @@ def test_screenshots(browser, site_url):
             for name, path in SHOTS:
                 page.goto(site_url + path)
                 target = SCREENSHOTS / f"{name}-{device}-{scheme}.png"
-                page.screenshot(path=str(target), full_page=True)
+                full_page_screenshot(page, target)
                 written.append(target)
             page.context.close()
             guard.check()
