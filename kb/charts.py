@@ -466,14 +466,29 @@ def heatmap(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: st
     return _chart(rows, title, WIDTH * 0.75, 22 * max(1, len(y_order)), layer=[cells, text])
 
 
+SLANT_AFTER = 6  # categories of grouped_bars shown with level labels
+
+
+def _count_axis(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """A y axis of whole numbers: Vega's tickMinStep alone still puts a 0.5 tick below a top of 1."""
+    top = max((r["y"] for r in rows), default=0)
+    return {"tickMinStep": 1, "tickCount": int(min(5, max(1, top)))}
+
+
 @_memoised
 def grouped_bars(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: str,
-                 series_title: str, series: Sequence[str], x_order: Sequence[str]) -> dict[str, Any]:
-    """Bars per category, side by side per series. rows: {"x", "series", "y"}."""
+                 series_title: str, series: Sequence[str], x_order: Sequence[str],
+                 counts: bool = False) -> dict[str, Any]:
+    """Bars per category, side by side per series. rows: {"x", "series", "y"}. `counts`: whole
+    numbers, so the y axis ticks whole numbers only."""
+    # Past a few categories (a person's months) level labels run into each other: slant them,
+    # and leave out those that would still overlap.
+    x_axis = {"labelAngle": 0, "labelLimit": 110} if len(x_order) <= SLANT_AFTER else \
+        {"labelAngle": -45, "labelOverlap": True, "labelLimit": 110}
     enc = {
-        "x": _field("x", "nominal", title=x_title, sort=list(x_order), axis={"labelAngle": 0, "labelLimit": 110}),
+        "x": _field("x", "nominal", title=x_title, sort=list(x_order), axis=x_axis),
         "xOffset": _field("series", "nominal", sort=list(series)),
-        "y": _field("y", "quantitative", title=y_title),
+        "y": _field("y", "quantitative", title=y_title, **({"axis": _count_axis(rows)} if counts else {})),
         "color": _field("series", "nominal", title=series_title, scale=_scale(series)),
     }
     return _chart(rows, title, WIDTH, HEIGHT, mark={"type": "bar"}, encoding=enc)

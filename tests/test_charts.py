@@ -12,6 +12,7 @@ import pytest
 from defectkb import charts
 
 MONTHS = ["2026-01", "2026-02", "2026-03"]
+YEAR = [f"2026-{m:02d}" for m in range(1, 13)]  # enough categories for slanted labels
 
 
 def _calls() -> dict[str, tuple[object, dict[str, object]]]:
@@ -38,6 +39,10 @@ def _calls() -> dict[str, tuple[object, dict[str, object]]]:
         "grouped_bars": (charts.grouped_bars, dict(
             rows=[{"x": "fatal", "series": "median", "y": 2.5}, {"x": "fatal", "series": "p90", "y": 9.0}],
             title="TTR", x_title="", y_title="days", series_title="", series=["median", "p90"], x_order=["fatal"])),
+        "grouped_months": (charts.grouped_bars, dict(
+            rows=[{"x": m, "series": s, "y": i % 3} for i, m in enumerate(YEAR) for s in ("reported", "lessons")],
+            title="Activity", x_title="Month", y_title="n", series_title="", series=["reported", "lessons"],
+            x_order=YEAR, counts=True)),
         "share_bars": (charts.share_bars, dict(
             rows=[{"group": "Severity", "key": "fatal", "n": 2}, {"group": "Status", "key": "closed", "n": 2}],
             title="Mix", y_title="", x_title="Defects", color_domain=[("fatal", "Fatal"), ("closed", "Closed")],
@@ -146,12 +151,15 @@ def heatmap(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: st
 
 
 def grouped_bars(rows: list[dict[str, Any]], *, title: str, x_title: str, y_title: str,
-                 series_title: str, series: list[str], x_order: list[str]) -> dict[str, Any]:
+                 series_title: str, series: list[str], x_order: list[str], counts: bool = False) -> dict[str, Any]:
     """Bars per category, side by side per series. rows: {"x", "series", "y"}."""
+    x_axis = alt.Axis(labelAngle=0, labelLimit=110) if len(x_order) <= 6 else \
+        alt.Axis(labelAngle=-45, labelOverlap=True, labelLimit=110)
     chart = _base(rows, title).mark_bar().encode(
-        x=alt.X("x:N", title=x_title, sort=list(x_order), axis=alt.Axis(labelAngle=0, labelLimit=110)),
+        x=alt.X("x:N", title=x_title, sort=list(x_order), axis=x_axis),
         xOffset=alt.XOffset("series:N", sort=list(series)),
-        y=alt.Y("y:Q", title=y_title),
+        y=alt.Y("y:Q", title=y_title, axis=alt.Axis(tickMinStep=1, tickCount=min(5, max(1, max(r["y"] for r in rows)))))
+        if counts else alt.Y("y:Q", title=y_title),
         color=alt.Color("series:N", title=series_title, scale=_scale(series)),
     )
     return _spec(chart)

@@ -300,7 +300,8 @@ def activity_chart(ctx: SiteContext, months: list[tuple[str, dict[str, int]]], *
         return charts.table_figure(fig_id="fig-activity", header=header, rows=table, definition=definition,
                                    data_label=t("data_table"))
     spec = charts.grouped_bars(rows, title=title, x_title=t("month"), y_title=t("count_n"), series_title="",
-                               series=[label for _, label in series], x_order=[m for m, _ in months])
+                               series=[label for _, label in series], x_order=[m for m, _ in months],
+                               counts=True)
     desc = f"{title}: " + "; ".join(f"{r[0]} {r[1]}/{r[2]}/{r[3]}" for r in table[-6:])
     return charts.figure(spec, fig_id="fig-activity", title=title, desc=desc, header=header, rows=table,
                          data_label=t("data_table"), definition=definition, renderer=ctx.charts)
