@@ -27,6 +27,7 @@ from defectkb.entries import Entry, KnowledgeBase, Rule
 from defectkb.loader import Limits, Listings, Made, SourceCache, SourceFile, walk
 from defectkb.models import Defect, Lesson
 from defectkb.progress import Progress, Silent
+from defectkb.registry import FILES as REGISTRY_FILES
 from defectkb.registry import Registry, load_registry
 from defectkb.rules import (
     RULES,
@@ -279,7 +280,12 @@ def _load(root: Path, config: Config | None, display_base: Path | None, rules: l
     keep_bodies = defaults.keep_bodies if keep_bodies is None else keep_bodies
     base = display_base if display_base is not None else Path.cwd()
     data_dir = root / config.data_dir
-    registry, reg_diags = registry or load_registry(data_dir, _display(data_dir, base))
+    if registry is None:
+        shown = _display(data_dir, base)
+        paths = [data_dir / name for name, _ in REGISTRY_FILES.values()]
+        registry = cache.registry(paths, shown, lambda: load_registry(data_dir, shown)) if cache is not None \
+            else load_registry(data_dir, shown)
+    registry, reg_diags = registry
     kb = KnowledgeBase(root=root, config=config, registry=registry, added=added,
                        memos=cache.memos if cache is not None else None)
     if config.today:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from defectkb.body import Heading, headings
 from defectkb.diagnostics import Diagnostic, Position, Severity
@@ -20,6 +21,8 @@ from defectkb.policy.limits import BodyLimits, check_body
 from defectkb.yamlsimple import SHORT, shared_zone
 from defectkb.yamlsource import Located, YamlError, parse
 from frontmatter.default_handlers import YAMLHandler
+
+T = TypeVar("T")
 
 _BOUNDARY = YAMLHandler.FM_BOUNDARY  # `---` on a line of its own, as python-frontmatter splits
 _CLOSERS = ("---", "...")
@@ -224,6 +227,7 @@ class SourceCache:
         self.memos: dict[str, Any] = {}  # what rules over the whole set keep from one run to the next
         self.listings = Listings()  # the entry folders' files, listed again only when they change
         self._settings: object = None
+        self._registry: tuple[object, Any] | None = None  # (what the registry files were, what they gave)
 
     @staticmethod
     def stat_key(path: Path) -> tuple[int, int] | None:
@@ -240,6 +244,17 @@ class SourceCache:
         if made is None or made.kind != kind:
             return None
         return made if self.stat_key(path) == made.key else None
+
+    def registry(self, paths: Sequence[Path], shown: str, read: Callable[[], T]) -> T:
+        """`read()`, or what it gave the previous run while none of the registry files at `paths`
+        changed (modification time and size, as for entries): the preview reads them once, not on
+        every rebuild."""
+        key = (shown, tuple(paths), tuple(self.stat_key(p) for p in paths))  # stat first: a later write is seen
+        if self._registry is not None and self._registry[0] == key:
+            return self._registry[1]  # type: ignore[no-any-return]
+        value = read()
+        self._registry = (key, value)
+        return value
 
     def begin(self, settings: object = None) -> None:
         """A new run. Under other `settings` (the configuration, where paths are shown from) what

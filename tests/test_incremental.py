@@ -85,8 +85,9 @@ def test_title_edit_reaches_every_page_and_file(site_copy: Path, monkeypatch: py
     from defectkb.insights import feeds
     from defectkb.site import context
 
-    built = []
+    built, read = [], []
     monkeypatch.setattr(context, "build_digests", lambda kb, real=context.build_digests: built.append(1) or real(kb))
+    monkeypatch.setattr(context, "reading_lists", lambda kb, real=context.reading_lists: read.append(1) or real(kb))
     # Feeds show their newest entries: with two per feed, DEF-0001 is in none but its own PM's
     # and product's, so the site-wide feed is kept (test_severity_... brings it in by a date).
     monkeypatch.setattr(feeds, "FEED_SIZE", 2)
@@ -96,6 +97,7 @@ def test_title_edit_reaches_every_page_and_file(site_copy: Path, monkeypatch: py
     assert store is not None
     before = dict(store.rows)
     figures = store.pages["figures"][-1]
+    people = store.pages[("people index",)][1][0]  # (inputs, (html, charts, files))
     site_feed = store.pages["feeds/all.xml"]
     filters = {key: kept for key, kept in store.pages.items() if isinstance(key, tuple) and key[0] == "filters"}
     assert "DEF-0001" not in site_feed[1]
@@ -123,6 +125,8 @@ def test_title_edit_reaches_every_page_and_file(site_copy: Path, monkeypatch: py
     assert filters and all(store.pages[key] is kept for key, kept in filters.items()), \
         "a new title changes no filter's choices: the index pages' filter forms are kept"
     assert len(built) == 1, "a new title changes no digest's figures or lists: they are kept, with the new title"
+    assert len(read) == 1, "a new title changes no reading list's choice: it is kept, with the new title"
+    assert store.pages[("people index",)][1][0] is people, "a new title changes no figure of the people overview"
     pm_page = (site_copy / "site" / "people" / "zhang.wei" / "index.html").read_text(encoding="utf-8")
     assert "已改标题" in pm_page
     new_version = json.loads((site / "assets" / "defectkb" / "defects.json").read_text(encoding="utf-8"))["version"]

@@ -190,6 +190,24 @@ def test_source_cache_reparses_only_changed_files_and_keeps_diagnostics(kb_dir):
     assert not any(a is b for a in third.entries for b in second.entries if a.source.path == path)
 
 
+def test_source_cache_reads_the_registry_again_only_when_a_registry_file_changed(kb_dir):
+    from defectkb.config import Config
+    from defectkb.knowledgebase import load
+    from defectkb.loader import SourceCache
+
+    cache = SourceCache()
+    first = load(kb_dir, Config(today=TODAY), display_base=kb_dir, cache=cache)
+    second = load(kb_dir, Config(today=TODAY), display_base=kb_dir, cache=cache)
+    assert second.registry is first.registry, "unchanged registry files were read again"
+    people = kb_dir / "_data" / "people.yml"
+    people.write_text(people.read_text(encoding="utf-8") + "  bad: [\n", encoding="utf-8")
+    os.utime(people, ns=(people.stat().st_atime_ns, people.stat().st_mtime_ns + 10_000_000))
+    third = load(kb_dir, Config(today=TODAY), display_base=kb_dir, cache=cache)
+    assert third.registry is not first.registry and "KB601" in codes(third) and "KB601" not in codes(second)
+    fourth = load(kb_dir, Config(today=TODAY), display_base=kb_dir, cache=cache)
+    assert fourth.registry is third.registry and "KB601" in codes(fourth), "the registry's findings are kept too"
+
+
 def test_source_cache_reads_everything_again_under_another_configuration(kb_dir):
     """A kb.yml edit while the preview runs: schema results and sections depend on it."""
     from defectkb.config import Config

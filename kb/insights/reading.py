@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from defectkb.analytics import day, entry_date
@@ -57,3 +58,19 @@ def reading_lists(kb: KnowledgeBase, size: int = 5) -> dict[str, ReadingList]:
             -day(e.model.reported_at).toordinal(), e.id))[:size]
         out[key] = ReadingList([(e, cited.get(e.id, 0)) for e in top_lessons], top_defects)
     return out
+
+
+def reading_facts(e: Entry) -> tuple[object, ...]:
+    """Everything `reading_lists` reads of an entry: equal facts of every entry make equal lists,
+    up to which entry objects they hold (`rebind_reading`). A title or body edit changes none."""
+    m = e.model
+    if e.kind == "defect":
+        return ("defect", e.id, m.status, m.product, m.severity, m.reported_at, m.online, tuple(m.related_lessons))
+    return ("lesson", e.id, m.status, tuple(m.products), m.severity, m.created_at, tuple(m.source_defects),
+            m.supersedes)
+
+
+def rebind_reading(lists: dict[str, ReadingList], by_id: Mapping[str, Entry]) -> dict[str, ReadingList]:
+    """Lists made from equal facts, holding this build's entries (their other fields may differ)."""
+    return {key: ReadingList([(by_id[e.id], n) for e, n in r.lessons], [by_id[e.id] for e in r.defects])
+            for key, r in lists.items()}

@@ -26,7 +26,7 @@ from defectkb.insights.digests import Digest, digest_facts, rebind_digests
 from defectkb.insights.digests import build as build_digests
 from defectkb.insights.feeds import updated
 from defectkb.insights.figures import AllFigures, compute, department_of, entry_facts, lesson_linked_ids
-from defectkb.insights.reading import ReadingList, reading_lists
+from defectkb.insights.reading import ReadingList, reading_facts, reading_lists, rebind_reading
 from defectkb.knowledgebase import Entry, KnowledgeBase
 from defectkb.site.memo import Store, store_for
 
@@ -163,7 +163,7 @@ class SiteContext:
 
     @cached_property
     def reading(self) -> dict[str, ReadingList]:
-        return reading_lists(self.kb)
+        return self._kept_result("reading", reading_facts, reading_lists, rebind_reading)
 
     @cached_property
     def backlinks(self) -> dict[str, list[tuple[str, Entry]]]:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from defectkb.analytics import PersonStats, entry_date, is_open, median, month, percentile
+from defectkb.analytics import PersonStats, entry_date, is_open, median, month, people_facts, percentile
 from defectkb.enums import Role
 from defectkb.ingest.export import api_files, api_record, compact_json
 from defectkb.knowledgebase import Entry
@@ -297,8 +297,23 @@ def people_pages(ctx: SiteContext) -> Iterator[GeneratedPage]:
 
 
 def people_index(ctx: SiteContext) -> GeneratedPage:
-    t = ctx.t
+    # Made only of these facts of the entries: in the preview, a title or body edit keeps it.
     src = f"{ctx.people_dir}/index.md"
+    html = kept(ctx, ("people index",), lambda: ctx.facts_of("people index", ctx.kb.entries, _people_index_fact),
+                lambda: _people_index_html(ctx, src))
+    return GeneratedPage(src, ctx.t("people"), html, hide=["toc"])
+
+
+def _people_index_fact(e: Entry) -> tuple[object, ...]:
+    """What the people overview reads of an entry: who it names, and a defect's figures."""
+    m = e.model
+    if e.kind == "defect":
+        return (people_facts(e), m.status, m.reported_at, m.resolved_at, m.online, m.reopen_count)
+    return (people_facts(e),)
+
+
+def _people_index_html(ctx: SiteContext, src: str) -> str:
+    t = ctx.t
     reg = ctx.kb.registry
     rows = []
     for pid, person in reg.people.items():
@@ -323,12 +338,11 @@ def people_index(ctx: SiteContext) -> GeneratedPage:
     others = [f'<li><a href="{esc(ctx.href(src, ctx.person_src(pid)))}">{esc(p.name)}</a>'
               f' <span class="kb-muted">{esc(p.team or "")}</span></li>'
               for pid, p in reg.people.items() if Role.pm not in p.roles]
-    html = (_h1(t("people")) + f'<h2 id="pms">{esc(t("pms"))}</h2>'
+    return (_h1(t("people")) + f'<h2 id="pms">{esc(t("pms"))}</h2>'
             f'<div class="kb-table-wrap"><table class="kb-table" id="kb-people"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div>'
             f'<h2 id="everyone">{esc(t("everyone"))}</h2><ul class="kb-people-list">{"".join(others)}</ul>'
             + _definitions(ctx))
-    return GeneratedPage(src, t("people"), html, hide=["toc"])
 
 
 def _num(value: float | int | None, text: str | None = None) -> str:
