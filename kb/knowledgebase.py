@@ -34,6 +34,7 @@ from defectkb.rules import (
     check_consistency,
     check_content,
     check_duplicates,
+    check_identity,
     check_lifecycle,
     check_references,
     duplicates,
@@ -461,6 +462,11 @@ def _content_key(kb: KnowledgeBase) -> str:
     return hashlib.blake2b(emails.encode("utf-8"), digest_size=16).hexdigest()
 
 
+def _own_key(kb: KnowledgeBase) -> str:
+    """For findings that depend on nothing beyond the entry, its path and kb.yml (identity)."""
+    return ""
+
+
 def _day_key(kb: KnowledgeBase) -> str:
     """What lifecycle and consistency findings depend on beyond the entry and kb.yml: today's date
     (dates in the future, overdue action items)."""
@@ -479,7 +485,7 @@ REGISTRY_RULE = "registry_refs"  # the cache records' name for check_registry_re
 # Rules whose findings about an entry depend only on that entry, the configuration (in the cache
 # key) and what their key function returns: their output is kept per entry with the file's record.
 PER_ENTRY_RULES: dict[Rule, Callable[[KnowledgeBase], str]] = {
-    check_lifecycle: _day_key, check_consistency: _day_key, check_content: _content_key,
+    check_identity: _own_key, check_lifecycle: _day_key, check_consistency: _day_key, check_content: _content_key,
 }
 
 

@@ -123,6 +123,20 @@ def test_one_changed_file_is_the_only_miss(kb: Path, tmp_path: Path) -> None:
     assert "KB104" not in {d[3] for d in warm[0] if d[0].endswith("DEF-0903-findings.md")}
 
 
+def test_identity_findings_follow_the_file_name(kb: Path, tmp_path: Path) -> None:
+    """KB503 depends on the file's name: a renamed file with the same bytes is judged again."""
+    cache = tmp_path / CACHE_DIR
+    good = kb / "defects" / "DEF-0904-policy.md"
+    wrong = good.with_name("DEF-0999-policy.md")
+    good.rename(wrong)
+    cold, _ = run(kb, cache)
+    assert any(d[3] == "KB503" and d[0].endswith("DEF-0999-policy.md") for d in cold[0])
+    assert run(kb, cache)[0] == cold == run(kb, None)[0]
+    wrong.rename(good)
+    warm, _ = run(kb, cache)
+    assert not any(d[3] == "KB503" for d in warm[0]) and warm == run(kb, None)[0]
+
+
 def test_edit_with_the_same_size_and_time_is_seen(kb: Path, tmp_path: Path) -> None:
     cache = tmp_path / CACHE_DIR
     run(kb, cache)
