@@ -133,6 +133,15 @@ def people_facts(e: Entry) -> tuple[object, ...]:
             tuple((i.owner, i.status, i.due) for i in m.action_items))
 
 
+def overview_facts(e: Entry) -> tuple[object, ...]:
+    """Everything the figures of `PersonStats` read of an entry (owned, open now, resolve times,
+    escape and reopen rates, lessons written, open actions): `people_facts` and a defect's state."""
+    m = e.model
+    if e.kind == "defect":
+        return (people_facts(e), m.status, m.reported_at, m.resolved_at, m.online, m.reopen_count)
+    return (people_facts(e),)
+
+
 def rebind_people(stats: dict[str, PersonStats], by_id: Mapping[str, Entry]) -> dict[str, PersonStats]:
     """Figures made from equal facts, holding this build's entries (their other fields may differ)."""
 

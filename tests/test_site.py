@@ -17,6 +17,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 from conftest import CONTENT, DEFECT, ROOT, SharedBuild, edit, mkdocs_build, shared_build, shared_sites
+from defectkb.site.pages import PAGE_ROWS
 
 
 def soup(path: Path) -> BeautifulSoup:
@@ -112,6 +113,7 @@ def test_index_tables_load_every_entry_from_json(built_site: Path):
         html_ids = [tr["data-id"] for tr in table.select("tbody tr")]
         assert html_ids == [row[data["columns"].index("id")] for row in data["rows"][:len(html_ids)]]
         assert table["data-version"] == data["version"] and len(data["version"]) == 16
+        assert int(table["data-page"]) == PAGE_ROWS  # the script pages by what the HTML holds
     table = soup(built_site / "defects" / "index.html").select_one("#kb-defects")
     assert table["data-src"] == "../assets/defectkb/defects.json" and table["data-base"] == "../"
 

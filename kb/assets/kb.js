@@ -13,8 +13,6 @@
 (function () {
   "use strict";
 
-  var PAGE = 50;  // rows per page of an index table (PAGE_ROWS in kb/site/pages.py)
-
   function params() { return new URLSearchParams(window.location.search); }
 
   function writeParams(p) {
@@ -76,6 +74,8 @@
   function JsonTable(table, data) {
     this.table = table;
     this.data = data;
+    // rows per page: as many as the HTML holds (PAGE_ROWS in kb/site/pages.py)
+    this.size = parseInt(table.getAttribute("data-page") || "", 10) || 50;
     this.cols = data.columns;
     this.view = data.rows;
     this.page = 1;
@@ -136,11 +136,11 @@
   JsonTable.prototype.render = function () {
     var d = this.data, self = this, base = this.table.getAttribute("data-base") || "";
     var body = this.table.tBodies[0];
-    var pages = Math.max(1, Math.ceil(this.view.length / PAGE));
+    var pages = Math.max(1, Math.ceil(this.view.length / this.size));
     this.page = Math.min(Math.max(1, this.page), pages);
-    var start = (this.page - 1) * PAGE;
+    var start = (this.page - 1) * this.size;
     var frag = document.createDocumentFragment();
-    this.view.slice(start, start + PAGE).forEach(function (row) {
+    this.view.slice(start, start + this.size).forEach(function (row) {
       var tr = el("tr");
       tr.setAttribute("data-id", self.value(row, "id"));
       ["severity", "status", "pm", "date", "kind", "origin"].forEach(function (k) { tr.setAttribute("data-" + k, self.value(row, k)); });
@@ -236,7 +236,7 @@
         var plain = !sortState && json.page === 1 && !fields.some(function (f) { return filters[f.name]; });
         // On load, the HTML already holds the first page if the JSON was made with the same rows.
         if (first && plain && json.data.version && table.getAttribute("data-version") === json.data.version) {
-          json.renderPager(Math.max(1, Math.ceil(json.view.length / PAGE)));
+          json.renderPager(Math.max(1, Math.ceil(json.view.length / json.size)));
         } else {
           json.render();
         }

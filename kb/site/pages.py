@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from defectkb.analytics import PersonStats, entry_date, is_open, median, month, people_facts, percentile
+from defectkb.analytics import PersonStats, entry_date, is_open, median, month, overview_facts, percentile
 from defectkb.enums import Role
 from defectkb.ingest.export import api_files, api_record, compact_json
 from defectkb.knowledgebase import Entry
@@ -33,7 +33,7 @@ from defectkb.site.insights import (
 from defectkb.site.memo import entry_piece, kept
 from defectkb.site.tables import entries_json, entry_table
 
-# Rows in the HTML of an index page and per page the browser shows (kb.js PAGE): a 100-row
+# Rows in the HTML of an index page and per page the browser shows (the table's data-page): a 100-row
 # page took a second reloaded beside two other tabs at 10,000 entries, 50 rows about 0.75 s.
 PAGE_ROWS = 50
 # Rows per table on a person page: six tables at 100 rows made a PM page 388 KiB at 10,000 entries.
@@ -299,17 +299,9 @@ def people_pages(ctx: SiteContext) -> Iterator[GeneratedPage]:
 def people_index(ctx: SiteContext) -> GeneratedPage:
     # Made only of these facts of the entries: in the preview, a title or body edit keeps it.
     src = f"{ctx.people_dir}/index.md"
-    html = kept(ctx, ("people index",), lambda: ctx.facts_of("people index", ctx.kb.entries, _people_index_fact),
+    html = kept(ctx, ("people index",), lambda: ctx.facts_of("people index", ctx.kb.entries, overview_facts),
                 lambda: _people_index_html(ctx, src))
     return GeneratedPage(src, ctx.t("people"), html, hide=["toc"])
-
-
-def _people_index_fact(e: Entry) -> tuple[object, ...]:
-    """What the people overview reads of an entry: who it names, and a defect's figures."""
-    m = e.model
-    if e.kind == "defect":
-        return (people_facts(e), m.status, m.reported_at, m.resolved_at, m.online, m.reopen_count)
-    return (people_facts(e),)
 
 
 def _people_index_html(ctx: SiteContext, src: str) -> str:

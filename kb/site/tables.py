@@ -65,6 +65,7 @@ def entry_table(ctx: SiteContext, here: str, entries: Sequence[Entry], *, table_
         base = ctx.href(here, "index.md")
         data = (f' data-src="{esc(data_src)}" data-base="{esc("" if base == "./" else base)}"'
                 f' data-columns="{" ".join(key for key, _, _ in cols)}"'
+                f' data-page="{limit if limit is not None else total}"'
                 f' data-version="{first_page_version(ctx, kinds, rows)}"')
     parts.append(
         # drawn only once near the view; --kb-rows sizes its box until then (kb.css)
@@ -99,7 +100,8 @@ def entries_json(ctx: SiteContext, kind: str, first_page: int) -> str:
     again, while the table shows that first page unfiltered and unsorted."""
     entries = ctx.newest_first([e for e in ctx.kb.entries if e.kind == kind])
     rows = [_json_row(ctx, e) for e in entries]
-    data = {**_table_data(ctx, kind), "version": _version(ctx, kind, rows[:first_page])}
+    data = _table_data(ctx, kind)
+    data["version"] = _version(data, rows[:first_page])
     data["rows"] = []  # spliced in below, each row's JSON made once per version of its entry
     # json.dumps escapes nothing dangerous for a .json file served as application/json.
     head, tail = json.dumps(data, ensure_ascii=False, separators=(",", ":")).split('"rows":[]', 1)
@@ -108,7 +110,7 @@ def entries_json(ctx: SiteContext, kind: str, first_page: int) -> str:
 
 def first_page_version(ctx: SiteContext, kind: str, rows: Sequence[Entry]) -> str:
     """The `version` of entries_json whose first page is `rows` (the rows of the HTML)."""
-    return _version(ctx, kind, [_json_row(ctx, e) for e in rows])
+    return _version(_table_data(ctx, kind), [_json_row(ctx, e) for e in rows])
 
 
 def _table_data(ctx: SiteContext, kind: str) -> dict[str, object]:
@@ -129,10 +131,10 @@ def _table_data(ctx: SiteContext, kind: str) -> dict[str, object]:
     }
 
 
-def _version(ctx: SiteContext, kind: str, first_rows: Sequence[str]) -> str:
+def _version(table_data: dict[str, object], first_rows: Sequence[str]) -> str:
     """A digest of everything a first page's rows are drawn from: the rows and the names and labels."""
     digest = hashlib.blake2b(digest_size=8)
-    digest.update(json.dumps(_table_data(ctx, kind), ensure_ascii=False, sort_keys=True).encode())
+    digest.update(json.dumps(table_data, ensure_ascii=False, sort_keys=True).encode())
     for row in first_rows:
         digest.update(b"\n" + row.encode())
     return digest.hexdigest()

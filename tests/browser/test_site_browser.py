@@ -97,6 +97,20 @@ def test_index_rows_of_another_version_are_drawn_again(page, site_url):
     assert drawn_by_script(page) == page.locator("#kb-defects tbody tr").count() > 0
 
 
+def test_index_pages_by_the_size_the_html_names(page, site_url):
+    def two_a_page(route):
+        response = route.fetch()
+        route.fulfill(response=response, body=re.sub(r'data-page="\d+"', 'data-page="2"', response.text()))
+
+    page.route(re.compile(r".*/defects/$"), two_a_page)
+    page.goto(site_url + "defects/")
+    page.wait_for_selector("#kb-defects[data-kb-ready]")
+    total = len([e for e in _entries() if e["kind"] == "defect"])
+    page.click(".kb-pager button[aria-label='next page']")
+    assert page.locator("#kb-defects tbody tr").count() == 2
+    assert page.locator(".kb-pager .kb-page").inner_text() == f"2 / {-(-total // 2)}"
+
+
 def test_tag_and_product_pages_list_the_right_entries(page, site_url):
     entries = _entries()
     page.goto(site_url + "tags/precision/")
