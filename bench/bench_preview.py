@@ -71,8 +71,9 @@ def newest_defect(kb_dir: Path) -> tuple[Path, str, str]:
 WATCH = """(() => {
   const selector = %s;
   const look = () => {
+    if (sessionStorage.kbShown) return;  // seen: stop looking (every frame reads the element)
     const want = sessionStorage.kbWant, e = document.querySelector(selector);
-    if (want && !sessionStorage.kbShown && e && e.textContent.includes(want)) {
+    if (want && e && e.textContent.includes(want)) {
       sessionStorage.kbShown = String(performance.timeOrigin + performance.now());
     } else {
       requestAnimationFrame(look);
