@@ -122,7 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--entries", type=int, default=10000)
     ap.add_argument("--top", type=int, default=30)
-    ap.add_argument("--rounds", type=int, default=2, help="timed dirty rebuilds (the last is profiled)")
+    ap.add_argument("--rounds", type=int, default=2, help="timed dirty rebuilds")
+    ap.add_argument("--profile-round", type=int, default=0,
+                    help="which rebuild to profile, from 1 (default: the last; the first after the first "
+                         "build does more)")
     ap.add_argument("--dump", type=Path, help="also save the profile here (for pstats or snakeviz)")
     ap.add_argument("--parts", action="store_true", help="no profiler: time every rebuild per part")
     ap.add_argument("--edit", choices=["title", "severity"], default="title",
@@ -157,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     collector = _Collections()
     gc.callbacks.append(collector)
     path, _, _ = newest_defect(kb_dir)
+    taken: cProfile.Profile | None = None
     for n in range(args.rounds):
         settled = _idle(incremental.collector)
         text = path.read_text(encoding="utf-8")
@@ -164,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         new = (f"title: preview probe {n} {time.time()}" if args.edit == "title"
                else f"severity: {SEVERITIES[(SEVERITIES.index(line.split()[1]) + 1) % len(SEVERITIES)]}")
         path.write_text(text.replace(line, new, 1), encoding="utf-8")
-        profile = cProfile.Profile() if n == args.rounds - 1 and parts is None else None
+        profiled = (args.profile_round or args.rounds) - 1
+        profile = cProfile.Profile() if n == profiled and parts is None else None
         if parts is not None:
             parts.seconds.clear()
         collector.reset()
@@ -174,17 +179,18 @@ def main(argv: list[str] | None = None) -> int:
         build(config(), serve_url="http://127.0.0.1:8000/", dirty=True)
         if profile:
             profile.disable()
+            taken = profile
         total = time.perf_counter() - t0
         print(f"dirty rebuild {n + 1}: {total:.2f} s{' (profiled)' if profile else ''}; "
               f"garbage collections: {collector.summary()} (before it, while idle: {settled})", flush=True)
         if parts is not None:
             print(f"  parts: {parts.summary(total)}", flush=True)
-    if parts is not None:
+    if taken is None:
         return 0
     out = io.StringIO()
     if args.dump:
-        profile.dump_stats(str(args.dump))  # type: ignore[union-attr]
-    stats = pstats.Stats(profile, stream=out)  # type: ignore[arg-type]
+        taken.dump_stats(str(args.dump))
+    stats = pstats.Stats(taken, stream=out)
     stats.sort_stats("cumulative").print_stats(args.top)
     stats.sort_stats("tottime").print_stats(args.top)
     print(out.getvalue())

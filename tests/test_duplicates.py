@@ -136,6 +136,35 @@ def test_the_preview_search_memo_finds_what_a_full_search_finds():
     assert fewer > 10 and any(f for f in got)
 
 
+def test_an_empty_memo_is_filled_even_when_the_store_knows_the_findings(kb_dir: Path):
+    """The preview's first build finds the search's findings in the validation cache, yet it
+    searches once to fill its memo: the first edit after it then looks up only what it touches."""
+    from defectkb.rules.duplicates import SearchMemo, check_duplicates
+
+    add_new_defect(kb_dir, "DEF-0002", "导出发票金额精度丢失, 合计与明细相差 0.01 元！")
+    add_new_defect(kb_dir, "DEF-0003", "Token endpoint returns 500 instead of 429 under burst traffic")
+    kb = load_dir(kb_dir)
+
+    class Store(dict):
+        def result(self, name: str, key: str) -> object:
+            return self.get((name, key))
+
+        def keep_result(self, name: str, key: str, value: object) -> None:
+            self[(name, key)] = value
+
+    store = Store()
+    first = list(check_duplicates(kb, store))
+    assert [d.code for d in first] == ["KB310"] and len(store) == 1
+    key = next(iter(store))
+    store[key] = []  # not what a search finds: a hit shows as no findings
+    memo = SearchMemo()
+    assert list(check_duplicates(kb, store, memo)) == first  # searched: the memo was empty
+    assert memo.index is not None and memo.searched == 2
+    store[key], memo.searched = [], -1
+    assert list(check_duplicates(kb, store, memo)) == []  # the store's answer, no search
+    assert memo.searched == -1
+
+
 def test_preload_starts_the_segmenter_only_when_a_search_will_segment():
     """A cold run in several processes starts loading jieba's dictionary while files are still
     being read, once it has seen a new entry (the search will run) and a Chinese title; English

@@ -115,7 +115,9 @@ def check_duplicates(kb: KnowledgeBase, store: ResultStore | None = None,
     if store is not None:
         key = _inputs(kb, new)
         cached = store.result(NAME, key)
-        if isinstance(cached, list):
+        # An empty memo (the preview's first build) is filled by a search even when the store
+        # knows the findings: the edit that follows then looks up only the titles it touches.
+        if isinstance(cached, list) and (memo is None or memo.index is not None):
             found = cached
     if found is None:
         titles = titles_of(kb)
