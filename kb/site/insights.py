@@ -15,6 +15,7 @@ from defectkb.enums import CauseCategory, DefectStatus, DefectType, FoundPhase, 
 from defectkb.i18n import insight_definition
 from defectkb.insights.figures import Figures
 from defectkb.site.context import SiteContext, esc
+from defectkb.site.jsontext import indented
 from defectkb.site.memo import kept, remember, remembered
 
 GeneratedPageT = Any  # defectkb.site.pages.GeneratedPage (imported lazily: pages imports this module)
@@ -362,8 +363,6 @@ API_STATS = "api/stats.json"
 
 def insight_files(ctx: SiteContext) -> dict[str, str]:
     """Files next to the pages: the charts' CSVs (after the pages are generated), the stats API, feeds."""
-    import json
-
     from defectkb.insights.api import person_json, stats_document
 
     def person_doc(pid: str, s: PersonStats) -> dict[str, Any]:
@@ -371,12 +370,10 @@ def insight_files(ctx: SiteContext) -> dict[str, str]:
 
     files = dict(sorted(ctx.extra_files.items()))
     doc = stats_document(ctx.kb, ctx.figures, ctx.digests, ctx.stats, person_doc)
-    # indented JSON is written by Python's slow encoder: in the preview, reuse an equal document's text
-    text = remembered(ctx.memo, API_STATS, doc)
-    if text is None:
-        text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
-        remember(ctx.memo, API_STATS, doc, text)
-    files[API_STATS] = text
+    # Indented JSON is written by Python's slow encoder: in the preview, the text of the parts
+    # that are as they were is reused (an edit changes a few figures, a person, a digest).
+    parts = ctx.memo.parts.setdefault(API_STATS, {}) if ctx.memo is not None else None
+    files[API_STATS] = indented(doc, parts) + "\n"
     if ctx.site_url:
         files.update(feeds(ctx))
     return files

@@ -19,6 +19,8 @@ import itertools
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from defectkb.site.jsontext import Kept
+
 T = TypeVar("T")
 
 _keep = False
@@ -61,6 +63,7 @@ class Store:
         self.rows: dict[Hashable, tuple[tuple[int, int], str]] = {}  # entry_piece
         self.pages: dict[Hashable, tuple[object, Any]] = {}
         self.facts: dict[str, dict[object, object]] = {}  # SiteContext.facts_of: name -> entry version -> fact
+        self.parts: dict[str, Kept] = {}  # indented JSON files: the text of their parts (jsontext)
 
 
 _stores: dict[str, Store] = {}
