@@ -8,6 +8,7 @@ Measured side by side for `kb serve` (dirty, kept correct by the plugin) and `kb
 
     python bench/bench_preview.py --entries 2000
     python bench/bench_preview.py --entries 10000 --modes dirty   # --full rebuilds take minutes each
+    python bench/bench_preview.py --entries 10000 --modes dirty --edit severity   # charts change too
 
 The edits go to a copy of the generated knowledge base (bench/out/preview-N/), so the other
 benchmarks keep measuring the generated content.
@@ -95,7 +96,11 @@ def served(url: str, text: str) -> float:
         time.sleep(0.05)
 
 
-def measure(kb_dir: Path, full: bool, rounds: int, pause: float = 5.0) -> list[dict[str, float]]:
+SEVERITIES = ["fatal", "serious", "normal", "minor"]
+
+
+def measure(kb_dir: Path, full: bool, rounds: int, pause: float = 5.0,
+            severity: bool = False) -> list[dict[str, float]]:
     from playwright.sync_api import sync_playwright
 
     port = free_port()
@@ -136,7 +141,12 @@ def measure(kb_dir: Path, full: bool, rounds: int, pause: float = 5.0) -> list[d
                 text = path.read_text(encoding="utf-8")
                 line = next(x for x in text.split("\n") if x.startswith("title: "))
                 t0 = time.time()
-                path.write_text(text.replace(line, f"title: {title}", 1), encoding="utf-8")
+                text = text.replace(line, f"title: {title}", 1)
+                if severity:  # the same save moves the entry to the next severity: charts change
+                    line = next(x for x in text.split("\n") if x.startswith("severity: "))
+                    now = SEVERITIES[(SEVERITIES.index(line.split()[1]) + 1) % len(SEVERITIES)]
+                    text = text.replace(line, f"severity: {now}", 1)
+                path.write_text(text, encoding="utf-8")
                 times = {"served": served(url + f"defects/{stem}/", title) - t0}
                 for name, page in pages.items():
                     page.wait_for_function("() => sessionStorage.kbShown", timeout=600_000)
@@ -161,6 +171,9 @@ def main() -> None:
     parser.add_argument("--pause", type=float, default=5.0,
                         help="seconds between a reload and the next save (the preview collects garbage "
                              "after 3 idle seconds)")
+    parser.add_argument("--edit", choices=["title", "severity"], default="title",
+                        help="what each save changes in the newest defect besides its title (a severity "
+                             "changes the charts of the insights, home and PM pages)")
     parser.add_argument("--modes", nargs="+", choices=["dirty", "full"], default=["dirty", "full"])
     parser.add_argument("--no-search", action="store_true",
                         help="serve without the Pagefind index (it is rebuilt in the background after every save)")
@@ -172,12 +185,13 @@ def main() -> None:
         config.write_text(text.replace("  - defectkb ", "  - defectkb:\n      search: none\n   ", 1), encoding="utf-8")
     rows = []
     for full in [m == "full" for m in args.modes]:
-        got = measure(kb_dir, full, args.rounds, args.pause)
+        got = measure(kb_dir, full, args.rounds, args.pause, args.edit == "severity")
         for i, r in enumerate(got):
             print(f"  round {i + 1}: " + ", ".join(f"{k} {v:.2f} s" for k, v in r.items() if k != "load")
                   + f" (load average {r['load']:.1f})", flush=True)
         rows.append(("kb serve --full" if full else "kb serve (dirty, default)", got))
     search = ", no search index" if args.no_search else ""
+    search += ", title and severity edited" if args.edit == "severity" else ""
     print(f"\nPreview latency at {args.entries} entries{search}: seconds from save to the new title on screen, "
           "mean (best–worst) over the rounds")
     print("| server | rebuilt (served) | entry page | defects index | PM page | rounds with every tab ≤ 2 s |")
