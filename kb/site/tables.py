@@ -1,7 +1,10 @@
-"""Entry tables that sort and filter in the browser (kb/assets/kb.js), with the state in the URL.
+"""Entry tables that sort, filter and page in the browser (kb/assets/kb.js), with the state in the URL.
 
-The rows are plain HTML, so the tables read fine without JavaScript; the script only hides
-rows and reorders them.
+A table's first rows are plain HTML, so it reads fine without JavaScript. On a capped list the
+script hides and reorders those rows; on an index page (`data-src`) it loads every row from
+the page's JSON file (`entries_json`) and draws the page asked for, keeping the HTML's rows
+while they are the JSON's first page (`data-version`) and the table is unfiltered and unsorted.
+`data-page` is the number of rows per page, the one size the HTML and the script share.
 """
 
 from __future__ import annotations
