@@ -39,6 +39,7 @@ from defectkb.rules import (
     check_references,
     duplicates,
 )
+from defectkb.rules.duplicates import MEMO as DUPLICATES_MEMO
 from defectkb.rules.duplicates import SearchMemo, Title, is_new, search
 from defectkb.rules.references import check_registry_refs
 
@@ -366,7 +367,7 @@ def _load(root: Path, config: Config | None, display_base: Path | None, rules: l
                 kb.diagnostics.extend(rule(kb, _StoredFindings(reader, REGISTRY_RULE)))  # type: ignore[call-arg]
             elif rule is check_duplicates and (disk is not None or cache is not None):
                 # Its findings kept under their inputs; in the preview, lookups kept between runs.
-                memo = cache.memos.setdefault("duplicates", SearchMemo()) if cache is not None else None
+                memo = cache.memos.setdefault(DUPLICATES_MEMO, SearchMemo()) if cache is not None else None
                 kb.diagnostics.extend(check_duplicates(kb, disk, memo, elsewhere))
             else:
                 kb.diagnostics.extend(rule(kb))

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import defectkb
-from defectkb.authoring.similar import has_cjk, load_segmenter_in_background, release_segmenter, segmenter_loaded
+from defectkb.authoring.similar import release_segmenter
 from defectkb.cache import CACHE_DIR
 from defectkb.charts import Renderer
 from defectkb.config import CONFIG_NAME, Config, ConfigError, load_config
@@ -23,6 +23,7 @@ from defectkb.diagnostics import Severity
 from defectkb.formatting import format_text_line
 from defectkb.knowledgebase import Entry, KnowledgeBase, load
 from defectkb.progress import LogProgress
+from defectkb.rules.duplicates import search_ahead
 from defectkb.site.card import entry_card
 from defectkb.site.chrome import page_chrome
 from defectkb.site.context import SiteContext
@@ -335,8 +336,8 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         if self.spill is not None:
             self.spill.close()
             self.spill = None
-        if incremental.serving() and self.kb is not None and not segmenter_loaded():
-            self._preload_segmenter(self.kb)
+        if incremental.serving() and self.kb is not None:
+            search_ahead(self.kb)  # the next save's near-duplicate search, ready before it
         if self.ctx is None or not self.ctx.search:
             return
         language, pages = self.ctx.language, list(self.search_pages)
@@ -349,15 +350,6 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
             self._forget()
             release_memory()
             build_search_index(Path(config.site_dir), language, pages, self.config.search_shard_pages)
-
-    def _preload_segmenter(self, kb: KnowledgeBase) -> None:
-        """After a preview build, while jieba's dictionary is not loaded: with Chinese titles,
-        start loading it in the background. The near-duplicate check segments an edited title;
-        when the first build took its findings from the validation cache, the first save of a
-        Chinese title would otherwise wait a second or two for the dictionary. (Not a flag on
-        this object: MkDocs keeps it from one command to the next in a process.)"""
-        if any(has_cjk(e.model.title) for e in kb.entries):
-            load_segmenter_in_background()
 
     def on_build_error(self, *, error: Exception) -> None:
         incremental.build_done()  # a failed rebuild's garbage is collected like a written one's

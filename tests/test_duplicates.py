@@ -136,10 +136,13 @@ def test_the_preview_search_memo_finds_what_a_full_search_finds():
     assert fewer > 10 and any(f for f in got)
 
 
-def test_an_empty_memo_is_filled_even_when_the_store_knows_the_findings(kb_dir: Path):
-    """The preview's first build finds the search's findings in the validation cache, yet it
-    searches once to fill its memo: the first edit after it then looks up only what it touches."""
-    from defectkb.rules.duplicates import SearchMemo, check_duplicates
+def test_the_preview_fills_an_empty_memo_ahead_of_the_next_search(kb_dir: Path):
+    """The preview's first build takes the search's findings from the validation cache and leaves
+    its memo empty; once the build is over, a search in the background fills the memo, so the
+    first edit's search looks up only what it touches. A filled memo is not searched again."""
+    import threading
+
+    from defectkb.rules.duplicates import MEMO, SearchMemo, check_duplicates, search_ahead
 
     add_new_defect(kb_dir, "DEF-0002", "导出发票金额精度丢失, 合计与明细相差 0.01 元！")
     add_new_defect(kb_dir, "DEF-0003", "Token endpoint returns 500 instead of 429 under burst traffic")
@@ -152,17 +155,27 @@ def test_an_empty_memo_is_filled_even_when_the_store_knows_the_findings(kb_dir: 
         def keep_result(self, name: str, key: str, value: object) -> None:
             self[(name, key)] = value
 
+    def ahead() -> None:
+        search_ahead(kb)
+        for thread in threading.enumerate():
+            if thread.name == "defectkb-near-duplicates":
+                thread.join(timeout=60)
+
     store = Store()
     first = list(check_duplicates(kb, store))
     assert [d.code for d in first] == ["KB310"] and len(store) == 1
-    key = next(iter(store))
-    store[key] = []  # not what a search finds: a hit shows as no findings
     memo = SearchMemo()
-    assert list(check_duplicates(kb, store, memo)) == first  # searched: the memo was empty
-    assert memo.index is not None and memo.searched == 2
-    store[key], memo.searched = [], -1
-    assert list(check_duplicates(kb, store, memo)) == []  # the store's answer, no search
-    assert memo.searched == -1
+    kb.memos = {MEMO: memo}
+    assert list(check_duplicates(kb, store, memo)) == first  # the store's answer: no search
+    assert memo.index is None
+    ahead()
+    assert memo.index is not None and memo.searched == 2  # both new titles, in the background
+    index = memo.index
+    ahead()
+    assert memo.index is index  # filled: nothing searched again
+    store.clear()  # the next run misses the store: the memo answers, nothing looked up again
+    assert list(check_duplicates(kb, store, memo)) == first
+    assert memo.searched == 0
 
 
 def test_preload_starts_the_segmenter_only_when_a_search_will_segment():

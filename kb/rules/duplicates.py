@@ -12,9 +12,11 @@ alone skips it. The warnings' positions come from the entries, as always.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import sys
+import threading
 from collections.abc import Iterator
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, Protocol
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 
 THRESHOLD = 90.0  # rapidfuzz token-sort ratio of the normalised, segmented titles
 NAME = "near-duplicate-titles"
+MEMO = "duplicates"  # the SearchMemo's name among a preview's memos (`KnowledgeBase.memos`)
 
 Finding = tuple[int, str, str]  # index in kb.entries, message, hint
 Title = tuple[str, str, str, str]  # what the search reads of an entry: id, title, path shown, kind
@@ -84,6 +87,7 @@ class SearchMemo:
         self.found: dict[int, Finding] = {}
         self.searched = 0  # titles looked up by the latest search (read by tests)
         self.index: SimilarityIndex | None = None  # the latest search's, updated for the next one
+        self.lock = threading.Lock()  # held by a search that uses it (`search_ahead` runs one in a thread)
 
 
 class Preload:
@@ -115,20 +119,42 @@ def check_duplicates(kb: KnowledgeBase, store: ResultStore | None = None,
     if store is not None:
         key = _inputs(kb, new)
         cached = store.result(NAME, key)
-        # An empty memo (the preview's first build) is filled by a search even when the store
-        # knows the findings: the edit that follows then looks up only the titles it touches.
-        if isinstance(cached, list) and (memo is None or memo.index is not None):
+        if isinstance(cached, list):
             found = cached
     if found is None:
         titles = titles_of(kb)
         found = remote(titles, new) if remote is not None else None
-        if found is None:
-            found = search(titles, new, memo)
+        if found is None and memo is not None:
+            with memo.lock:  # after a search ahead still running, with what it found
+                found = search(titles, new, memo)
+        elif found is None:
+            found = search(titles, new)
         if store is not None:
             store.keep_result(NAME, key, found)
     for i, message, hint in found:
         entry = kb.entries[i]
         yield entry.diag("KB310", entry.pos("title", key=True), message, hint, Severity.WARNING)
+
+
+def search_ahead(kb: KnowledgeBase) -> None:
+    """For a process that will check this knowledge base again after an edit (the preview), once a
+    run is over: while its memo is empty (this run took the findings from the validation cache,
+    or had no new entry to search for), fill it in a background thread, so that the next search
+    looks up only the titles an edit touches (all new ones otherwise: 0.1–0.2 s at 10,000
+    entries, and a second or two more to load jieba's dictionary for Chinese titles). A run that
+    starts meanwhile waits for it (`SearchMemo.lock`). Once the memo is filled this costs nothing:
+    it runs after every rebuild, before the browser reloads."""
+    memo = kb.memos.get(MEMO) if kb.memos is not None else None
+    if not isinstance(memo, SearchMemo) or memo.index is not None:
+        return
+    titles, new = titles_of(kb), [is_new(kb, e) for e in kb.entries]
+
+    def fill() -> None:
+        with memo.lock, contextlib.suppress(Exception):  # a failure shows in the next run's own search
+            if memo.index is None:
+                search(titles, new, memo)
+
+    threading.Thread(target=fill, name="defectkb-near-duplicates", daemon=True).start()
 
 
 def search(docs: list[Title], new: list[bool], memo: SearchMemo | None = None) -> list[Finding]:
