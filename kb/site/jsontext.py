@@ -3,16 +3,19 @@
 Python's `json` encodes indented output in Python, not in C: about 0.3 s for `api/stats.json`
 at 10,000 entries. `indented` gives exactly the text of `json.dumps(value, ensure_ascii=False,
 indent=1)`; with a `kept` dict (one per file, carried between rebuilds) each part a few levels
-down is encoded once and its text reused while the part's compact encoding (made in C) is the
-same: `==` would take `1`, `1.0` and `true` for one another.
+down is encoded once and its text reused while the part's pickle is the same, and the whole
+text while the whole's is. A pickle (made in C, 0.02 s for the whole document at 10,000 entries,
+a quarter of a compact JSON encoding) tells `1`, `1.0` and `true` apart, and the order of a
+dict's keys, which `==` takes for one another and the text does not.
 """
 
 from __future__ import annotations
 
 import json
+import pickle
 from typing import Any
 
-Kept = dict[tuple[object, ...], tuple[str, str]]  # path of a part -> (compact text, indented text at its depth)
+Kept = dict[tuple[object, ...], tuple[bytes, str]]  # path of a part -> (its pickle, its text at its depth)
 
 SPLIT = 3  # parts this many levels down are encoded (and kept) whole
 
@@ -20,12 +23,24 @@ SPLIT = 3  # parts this many levels down are encoded (and kept) whole
 def indented(value: Any, kept: Kept | None = None) -> str:
     """`json.dumps(value, ensure_ascii=False, indent=1)`, reusing the text of equal parts in `kept`
     (which it updates: parts no longer present are dropped)."""
+    if kept is None:
+        return _part(value, (), None, {})
+    # The whole first: most rebuilds change nothing in it (a title edit), and one pickle costs
+    # less than looking at each of its parts.
+    whole = _pickle(value)
+    last = kept.get(())
+    if last is not None and last[0] == whole:
+        return last[1]
     fresh: Kept = {}
     text = _part(value, (), kept, fresh)
-    if kept is not None:
-        kept.clear()
-        kept.update(fresh)
+    fresh[()] = (whole, text)
+    kept.clear()
+    kept.update(fresh)
     return text
+
+
+def _pickle(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _part(value: Any, path: tuple[object, ...], kept: Kept | None, fresh: Kept) -> str:
@@ -39,14 +54,14 @@ def _part(value: Any, path: tuple[object, ...], kept: Kept | None, fresh: Kept) 
         inner = "\n" + " " * (depth + 1)
         return "[" + inner + ("," + inner).join(
             _part(v, (*path, i), kept, fresh) for i, v in enumerate(value)) + "\n" + " " * depth + "]"
-    compact = json.dumps(value, ensure_ascii=False, separators=(",", ":")) if kept is not None else ""
+    seen = _pickle(value) if kept is not None else b""
     last = kept.get(path) if kept is not None else None
-    if last is not None and last[0] == compact:
+    if last is not None and last[0] == seen:
         fresh[path] = last
         return last[1]
     text = json.dumps(value, ensure_ascii=False, indent=1)
     if depth:
         text = text.replace("\n", "\n" + " " * depth)  # JSON strings hold no raw line breaks
     if kept is not None:
-        fresh[path] = (compact, text)
+        fresh[path] = (seen, text)
     return text
