@@ -99,6 +99,13 @@ def served(url: str, text: str) -> float:
 SEVERITIES = ["fatal", "serious", "normal", "minor"]
 
 
+def next_severity(text: str) -> str:
+    """An entry's text with its severity moved to the next one (every chart of its figures changes)."""
+    line = next(x for x in text.split("\n") if x.startswith("severity: "))
+    now = SEVERITIES[(SEVERITIES.index(line.split()[1]) + 1) % len(SEVERITIES)]
+    return text.replace(line, f"severity: {now}", 1)
+
+
 def measure(kb_dir: Path, full: bool, rounds: int, pause: float = 5.0,
             severity: bool = False) -> list[dict[str, float]]:
     from playwright.sync_api import sync_playwright
@@ -143,9 +150,7 @@ def measure(kb_dir: Path, full: bool, rounds: int, pause: float = 5.0,
                 t0 = time.time()
                 text = text.replace(line, f"title: {title}", 1)
                 if severity:  # the same save moves the entry to the next severity: charts change
-                    line = next(x for x in text.split("\n") if x.startswith("severity: "))
-                    now = SEVERITIES[(SEVERITIES.index(line.split()[1]) + 1) % len(SEVERITIES)]
-                    text = text.replace(line, f"severity: {now}", 1)
+                    text = next_severity(text)
                 path.write_text(text, encoding="utf-8")
                 times = {"served": served(url + f"defects/{stem}/", title) - t0}
                 for name, page in pages.items():

@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_preview import ensure_kb, newest_defect
+from bench_preview import ensure_kb, newest_defect, next_severity
 
 
 class _Collections:
@@ -115,9 +115,6 @@ class _Parts:
                 + ", ".join(f"{k} {v:.2f}" for k, v in parts if v >= 0.01))
 
 
-SEVERITIES = ["fatal", "serious", "normal", "minor"]
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--entries", type=int, default=10000)
@@ -161,14 +158,16 @@ def main(argv: list[str] | None = None) -> int:
     gc.callbacks.append(collector)
     path, _, _ = newest_defect(kb_dir)
     taken: cProfile.Profile | None = None
+    profiled = (args.profile_round or args.rounds) - 1  # the round profiled, from 0
     for n in range(args.rounds):
         settled = _idle(incremental.collector)
         text = path.read_text(encoding="utf-8")
-        line = next(x for x in text.split("\n") if x.startswith(f"{args.edit}: "))
-        new = (f"title: preview probe {n} {time.time()}" if args.edit == "title"
-               else f"severity: {SEVERITIES[(SEVERITIES.index(line.split()[1]) + 1) % len(SEVERITIES)]}")
-        path.write_text(text.replace(line, new, 1), encoding="utf-8")
-        profiled = (args.profile_round or args.rounds) - 1
+        if args.edit == "title":
+            line = next(x for x in text.split("\n") if x.startswith("title: "))
+            text = text.replace(line, f"title: preview probe {n} {time.time()}", 1)
+        else:
+            text = next_severity(text)
+        path.write_text(text, encoding="utf-8")
         profile = cProfile.Profile() if n == profiled and parts is None else None
         if parts is not None:
             parts.seconds.clear()
