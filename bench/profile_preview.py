@@ -93,7 +93,7 @@ class _Parts:
 
         for name in ("home", "index_page"):
             self.wrap(pages, name, f"pages:{name}")
-        for name in ("product_pages", "tag_pages", "people_pages", "insight_pages"):
+        for name in ("product_pages", "tag_pages", "people_pages", "insight_pages", "digest_pages"):
             self.wrap(pages, name, f"pages:{name}", generator=True)
         self.wrap(kb_plugin, "data_files", "data files")
         self.wrap(kb_plugin, "load", "load and rules")
@@ -130,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     os.environ["NO_MKDOCS_2_WARNING"] = "1"
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
+    from defectkb.charts import stats as chart_stats
     from defectkb.mkdocs_plugin import incremental
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -171,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         profile = cProfile.Profile() if n == profiled and parts is None else None
         if parts is not None:
             parts.seconds.clear()
+        drawn = dict(chart_stats)
         collector.reset()
         t0 = time.perf_counter()
         if profile:
@@ -184,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
               f"garbage collections: {collector.summary()} (before it, while idle: {settled})", flush=True)
         if parts is not None:
             print(f"  parts: {parts.summary(total)}", flush=True)
+            print(f"  charts: {chart_stats['rendered'] - drawn['rendered']} drawn in "
+                  f"{chart_stats['seconds'] - drawn['seconds']:.2f} s by the worker; the build waited "
+                  f"{chart_stats['waited'] - drawn['waited']:.2f} s for them", flush=True)
     if taken is None:
         return 0
     out = io.StringIO()

@@ -7,11 +7,13 @@ per-person figures are the contribution page's; their definitions are printed on
 
 from __future__ import annotations
 
+import heapq
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 from defectkb.enums import OPEN_DEFECT_STATUSES, ActionStatus, DefectStatus, Severity
 from defectkb.knowledgebase import Entry, KnowledgeBase
@@ -33,7 +35,12 @@ def resolve_days(entry: Entry) -> float | None:
     d = entry.model
     if entry.kind != "defect" or d.resolved_at is None:
         return None
-    return max(0.0, (moment(d.resolved_at) - moment(d.reported_at)).total_seconds() / 86400)
+    return days_between(d.reported_at, d.resolved_at)
+
+
+def days_between(start: date, end: date) -> float:
+    """Days from one timestamp to a later one (0 if it is not later)."""
+    return max(0.0, (moment(end) - moment(start)).total_seconds() / 86400)
 
 
 def entry_date(entry: Entry) -> date:
@@ -213,21 +220,85 @@ def rebind_summary(s: Summary, by_id: Mapping[str, Entry]) -> Summary:
     return replace(s, open_severe=[by_id[e.id] for e in s.open_severe], latest=[by_id[e.id] for e in s.latest])
 
 
+_SEVERE = (Severity.fatal, Severity.serious)
+
+
+@dataclass
+class SummaryTally:
+    """What `summary` counts, from the entries' `summary_facts`: an edit of a few entries
+    takes their facts out and puts the new ones in (`update`) instead of counting again."""
+
+    defects: int = 0
+    lessons: int = 0
+    open_defects: int = 0
+    online: int = 0
+    times: list[float] = field(default_factory=list)
+    by_severity: Counter[str] = field(default_factory=Counter)
+    by_status: Counter[str] = field(default_factory=Counter)
+    open_severe: dict[str, tuple[bool, date, str]] = field(default_factory=dict)  # id -> place in the list
+    dates: dict[str, tuple[date, str]] = field(default_factory=dict)  # id -> (date filed, id): the latest
+
+    @classmethod
+    def open(cls, facts: list[tuple[object, ...]]) -> SummaryTally:
+        tally = cls()
+        for f in facts:
+            tally._count(f, 1)
+        return tally
+
+    def update(self, changes: list[tuple[tuple[object, ...], tuple[object, ...]]]) -> None:
+        for before, after in changes:
+            self._count(before, -1)
+            self._count(after, 1)
+
+    def _count(self, f: tuple[Any, ...], n: int) -> None:
+        if f[0] == "lesson":
+            _, eid, created = f
+            self.lessons += n
+            self._date(eid, day(created), n)
+            return
+        _, eid, status, severity, reported, resolved, online = f
+        self.defects += n
+        self._date(eid, day(reported), n)
+        if resolved is not None:
+            if n > 0:
+                self.times.append(days_between(reported, resolved))
+            else:
+                self.times.remove(days_between(reported, resolved))
+        if online:
+            self.online += n
+        for counts, key in ((self.by_severity, severity.value), (self.by_status, status.value)):
+            counts[key] += n
+            if not counts[key]:
+                del counts[key]
+        if status in OPEN_DEFECT_STATUSES:
+            self.open_defects += n
+            if severity in _SEVERE and status is not DefectStatus.deferred:
+                if n > 0:
+                    self.open_severe[eid] = (severity != Severity.fatal, day(reported), eid)
+                else:
+                    del self.open_severe[eid]
+
+    def _date(self, eid: str, when: date, n: int) -> None:
+        if n > 0:
+            self.dates[eid] = (when, eid)
+        else:
+            del self.dates[eid]
+
+    def summary(self, by_id: Mapping[str, Entry], latest: int = 10) -> Summary:
+        return Summary(
+            defects=self.defects,
+            lessons=self.lessons,
+            open_defects=self.open_defects,
+            open_severe=[by_id[key[2]] for key in sorted(self.open_severe.values())],
+            latest=[by_id[eid] for _, eid in heapq.nlargest(latest, self.dates.values())],
+            median_resolve_days=median(self.times),
+            p90_resolve_days=percentile(self.times, 90),
+            escape_rate=self.online / self.defects if self.defects else None,
+            by_severity=+self.by_severity,
+            by_status=+self.by_status,
+        )
+
+
 def summary(kb: KnowledgeBase, latest: int = 10) -> Summary:
-    defects = kb.defects
-    times = [t for e in defects if (t := resolve_days(e)) is not None]
-    severe = (Severity.fatal, Severity.serious)
-    open_severe = [e for e in defects if is_open(e) and e.model.severity in severe
-                   and e.model.status is not DefectStatus.deferred]
-    return Summary(
-        defects=len(defects),
-        lessons=len(kb.lessons),
-        open_defects=sum(1 for e in defects if is_open(e)),
-        open_severe=sorted(open_severe, key=lambda e: (e.model.severity != Severity.fatal, entry_date(e))),
-        latest=sorted(kb.entries, key=lambda e: (entry_date(e), e.id), reverse=True)[:latest],
-        median_resolve_days=median(times),
-        p90_resolve_days=percentile(times, 90),
-        escape_rate=(sum(1 for e in defects if e.model.online) / len(defects)) if defects else None,
-        by_severity=Counter(e.model.severity.value for e in defects),
-        by_status=Counter(e.model.status.value for e in defects),
-    )
+    """The home page's figures and lists (open severe defects: fatal first, then oldest first)."""
+    return SummaryTally.open([summary_facts(e) for e in kb.entries]).summary(kb.by_id, latest)

@@ -85,8 +85,8 @@ def test_title_edit_reaches_every_page_and_file(site_copy: Path, monkeypatch: py
     from defectkb.insights import feeds
     from defectkb.site import context
 
-    built, read = [], []
-    monkeypatch.setattr(context, "build_digests", lambda kb, real=context.build_digests: built.append(1) or real(kb))
+    read: list[int] = []
+    built = _count_digest_work(monkeypatch)
     monkeypatch.setattr(context, "reading_lists", lambda kb, real=context.reading_lists: read.append(1) or real(kb))
     # Feeds show their newest entries: with two per feed, DEF-0001 is in none but its own PM's
     # and product's, so the site-wide feed is kept (test_severity_... brings it in by a date).
@@ -124,7 +124,7 @@ def test_title_edit_reaches_every_page_and_file(site_copy: Path, monkeypatch: py
     assert store.pages["feeds/all.xml"] is site_feed, "an older entry's edit made the site-wide feed again"
     assert filters and all(store.pages[key] is kept for key, kept in filters.items()), \
         "a new title changes no filter's choices: the index pages' filter forms are kept"
-    assert len(built) == 1, "a new title changes no digest's figures or lists: they are kept, with the new title"
+    assert built == ["open"], "a new title changes no digest's figures or lists: they are kept, with the new title"
     assert len(read) == 1, "a new title changes no reading list's choice: it is kept, with the new title"
     assert store.pages[("people index",)][1][0] is people, "a new title changes no figure of the people overview"
     pm_page = (site_copy / "site" / "people" / "zhang.wei" / "index.html").read_text(encoding="utf-8")
@@ -138,11 +138,27 @@ def test_title_edit_reaches_every_page_and_file(site_copy: Path, monkeypatch: py
     _assert_same_as_full_build(site_copy)
 
 
+def _count_digest_work(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """"open" for every set of digests made from all entries, "update" for every update of one."""
+    from defectkb.insights.digests import DigestBook
+
+    done: list[str] = []
+    real_open, real_update = DigestBook.open.__func__, DigestBook.update  # type: ignore[attr-defined]
+    monkeypatch.setattr(DigestBook, "open", classmethod(lambda cls, *a, **k: done.append("open") or real_open(cls, *a, **k)))
+    monkeypatch.setattr(DigestBook, "update", lambda book, *a: done.append("update") or real_update(book, *a))
+    return done
+
+
 def test_severity_and_escape_edit_reaches_charts_digests_and_figures(site_copy: Path,
                                                                      monkeypatch: pytest.MonkeyPatch):
     from defectkb.insights import feeds
+    from defectkb.site import context
 
     monkeypatch.setattr(feeds, "FEED_SIZE", 2)  # a later date makes DEF-0001 the newest: into the feeds
+    digests = _count_digest_work(monkeypatch)
+    tallied: list[int] = []
+    real_open = context.Tally.open.__func__  # type: ignore[attr-defined]
+    monkeypatch.setattr(context.Tally, "open", classmethod(lambda cls, *a: tallied.append(1) or real_open(cls, *a)))
     _preview(site_copy)
     edit(site_copy / "content" / DEFECT, ("severity: serious", "severity: fatal"), ("online: false", "online: true"),
          ("found_phase: system_test", "found_phase: production"),
@@ -150,6 +166,8 @@ def test_severity_and_escape_edit_reaches_charts_digests_and_figures(site_copy: 
     _preview(site_copy)
     store = memo.store_for(str((site_copy / "content").resolve()))
     assert store is not None and "DEF-0001" in store.pages["feeds/all.xml"][1]
+    assert digests == ["open", "update"], "one entry's new dates move it between digests: the rest are kept"
+    assert tallied == [1], "one entry's new figures are taken out of its scopes and put back"
     _assert_same_as_full_build(site_copy)
 
 

@@ -1,28 +1,67 @@
 """Retrospective digests: what happened in an ISO week, a month or a quarter.
 
-Entries are bucketed by their dates in one pass; only periods with activity get a digest, so
-the number of digest pages is bounded by the number of distinct weeks, months and quarters
-in which something was reported, resolved, closed or written.
+Every entry's dates put its facts in the buckets of their periods; only periods with activity
+get a digest, so the number of digest pages is bounded by the number of distinct weeks, months
+and quarters in which something was reported, resolved, closed or written. Digests are made from
+the facts alone (`digest_facts`), so the buckets outlive the entries: when a few entries' facts
+change, `DigestBook.update` moves them between buckets and makes again only the digests of the
+periods they touched.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from operator import attrgetter, is_
-from typing import Any
+from typing import Any, NamedTuple
 
-from defectkb.analytics import day, median
-from defectkb.enums import ActionStatus, Severity
-from defectkb.insights.figures import SEVERE, end_day, resolve_days
+from defectkb.analytics import day, days_between, median
+from defectkb.enums import ActionStatus, CauseCategory, DefectStatus, DefectType, Severity
+from defectkb.insights.figures import SEVERE, left_backlog
 from defectkb.insights.periods import KINDS, Period
 from defectkb.knowledgebase import Entry, KnowledgeBase
 
 SEVERITY_ORDER = {s.value: i for i, s in enumerate(Severity)}
 _ID = attrgetter("id")
+_CLOSED = (ActionStatus.done, ActionStatus.wont_do)
+
+
+class DefectFacts(NamedTuple):
+    """Everything a digest reads of a defect."""
+
+    id: str
+    reported_at: date
+    resolved_at: date | None
+    closed_at: date | None
+    status: DefectStatus
+    severity: Severity
+    online: bool | None
+    defect_type: DefectType | None
+    reporter: str
+    assignee: str | None
+
+
+class LessonFacts(NamedTuple):
+    """Everything a digest reads of a lesson: action items as (id, description, owner, due, status)."""
+
+    id: str
+    created_at: date
+    cause: CauseCategory
+    authors: tuple[str, ...]
+    items: tuple[tuple[str, str, str, date, ActionStatus], ...]
+
+
+class _Action(NamedTuple):
+    lesson: str  # its id
+    item_id: str
+    description: str
+    owner: str
+    due: date
+    status: str
+    overdue: bool
 
 
 @dataclass
@@ -38,11 +77,22 @@ class ActionRef:
 
 @dataclass
 class _Bucket:
-    new_defects: list[Entry] = field(default_factory=list)
-    resolved: list[Entry] = field(default_factory=list)
+    """What landed in one period, as facts (in no particular order: digests sort what they list)."""
+
+    new_defects: list[DefectFacts] = field(default_factory=list)
+    resolved: list[DefectFacts] = field(default_factory=list)
     ended: int = 0  # defects leaving the backlog (resolved, closed, rejected)
-    new_lessons: list[Entry] = field(default_factory=list)
-    actions: list[ActionRef] = field(default_factory=list)
+    new_lessons: list[LessonFacts] = field(default_factory=list)
+    actions: list[_Action] = field(default_factory=list)
+
+    @property
+    def active(self) -> bool:
+        """Something was reported, resolved, closed or written: the period gets a digest."""
+        return bool(self.new_defects or self.resolved or self.new_lessons or self.ended)
+
+    @property
+    def empty(self) -> bool:
+        return not self.active and not self.actions
 
 
 @dataclass
@@ -78,13 +128,13 @@ class Digest:
         }
 
 
-def _counts(b: _Bucket, open_at_end: int, today: date) -> dict[str, float | int | None]:
-    times = [t for e in b.resolved if (t := resolve_days(e)) is not None]
+def _counts(b: _Bucket, open_at_end: int) -> dict[str, float | int | None]:
+    times = [days_between(f.reported_at, f.resolved_at) for f in b.resolved if f.resolved_at is not None]
     med = median(times)
     return {
         "new_defects": len(b.new_defects),
-        "new_severe": sum(1 for e in b.new_defects if e.model.severity in SEVERE),
-        "online": sum(1 for e in b.new_defects if e.model.online),
+        "new_severe": sum(1 for f in b.new_defects if f.severity in SEVERE),
+        "online": sum(1 for f in b.new_defects if f.online),
         "resolved": len(b.resolved),
         "new_lessons": len(b.new_lessons),
         "open_at_end": open_at_end,
@@ -94,21 +144,37 @@ def _counts(b: _Bucket, open_at_end: int, today: date) -> dict[str, float | int 
     }
 
 
-def _by_severity(entries: list[Entry]) -> list[Entry]:
-    return sorted(entries, key=lambda e: (SEVERITY_ORDER[e.model.severity.value], e.id))
+def _by_severity(facts: list[DefectFacts]) -> list[DefectFacts]:
+    return sorted(facts, key=lambda f: (SEVERITY_ORDER[f.severity.value], f.id))
 
 
-def digest_facts(e: Entry) -> tuple[object, ...]:
-    """Everything `build` reads of an entry. Equal facts of every entry (and the same day) make
-    equal digests, so the preview keeps them through a title or body edit (`SiteContext.digests`);
-    a field read by `build` and missing here would leave a digest stale (tests/test_digests.py
-    compares kept and fresh digests after edits of every field)."""
+def digest_facts(e: Entry) -> DefectFacts | LessonFacts:
+    """Everything `build` reads of an entry: digests are made from these facts and the entries'
+    ids alone, so equal facts of every entry (and the same day) make equal digests, and the
+    preview keeps them through a title or body edit (`SiteContext.digests`)."""
     m = e.model
     if e.kind == "defect":
-        return ("defect", e.id, m.reported_at, m.resolved_at, m.closed_at, m.status, m.severity, m.online,
-                m.defect_type, m.reporter, m.assignee)
-    return ("lesson", e.id, m.created_at, m.cause_category, tuple(m.authors),
-            tuple((i.id, i.description, i.owner, i.due, i.status) for i in m.action_items))
+        return DefectFacts(e.id, m.reported_at, m.resolved_at, m.closed_at, m.status, m.severity, m.online,
+                           m.defect_type, m.reporter, m.assignee)
+    return LessonFacts(e.id, m.created_at, m.cause_category, tuple(m.authors),
+                       tuple((i.id, i.description, i.owner, i.due, i.status) for i in m.action_items))
+
+
+def _places(f: DefectFacts | LessonFacts, today: date) -> Iterator[tuple[date, str, Any]]:
+    """(day, what, item): where an entry's facts land: as a new or resolved defect, a defect
+    leaving the backlog, a new lesson, an action item due."""
+    if isinstance(f, DefectFacts):
+        yield day(f.reported_at), "new_defects", f
+        if f.resolved_at is not None:
+            yield day(f.resolved_at), "resolved", f
+        if (end := left_backlog(f.status, f.reported_at, f.resolved_at, f.closed_at)) is not None:
+            yield end, "ended", None
+        return
+    yield day(f.created_at), "new_lessons", f
+    for item_id, description, owner, due, status in f.items:
+        when = day(due)
+        yield when, "actions", _Action(f.id, item_id, description, owner, when, status.value,
+                                       status not in _CLOSED and when < today)
 
 
 def rebind_digests(digests: dict[str, list[Digest]], by_id: Mapping[str, Entry]) -> dict[str, list[Digest]]:
@@ -134,89 +200,136 @@ def rebind_digests(digests: dict[str, list[Digest]], by_id: Mapping[str, Entry])
 
 def build(kb: KnowledgeBase, kinds: tuple[str, ...] = KINDS) -> dict[str, list[Digest]]:
     """Digests per kind (week, month, quarter), newest first, only for periods with activity."""
-    buckets: dict[str, dict[Period, _Bucket]] = {k: defaultdict(_Bucket) for k in kinds}
-    today = kb.today
+    return DigestBook.open(kb, kinds=kinds).digests
 
-    by_day: dict[date, list[_Bucket]] = {}  # entries share days: find each day's buckets once
 
-    def at(when: date) -> list[_Bucket]:
-        found = by_day.get(when)
-        if found is None:
-            found = by_day[when] = [buckets[k][Period.of(k, when)] for k in kinds]
-        return found
+@dataclass
+class DigestBook:
+    """The buckets of every period and the digests made from them: what the preview keeps
+    between rebuilds and `update`s when a few entries' facts change."""
 
-    for e in kb.entries:
-        m = e.model
-        if e.kind == "defect":
-            for b in at(day(m.reported_at)):
-                b.new_defects.append(e)
-            if m.resolved_at is not None:
-                for b in at(day(m.resolved_at)):
-                    b.resolved.append(e)
-            if (end := end_day(e)) is not None:
-                for b in at(end):
-                    b.ended += 1
-            continue
-        for b in at(day(m.created_at)):
-            b.new_lessons.append(e)
-        for item in m.action_items:
-            closed = item.status in (ActionStatus.done, ActionStatus.wont_do)
-            ref = ActionRef(e, item.id, item.description, item.owner, day(item.due), item.status.value,
-                            not closed and day(item.due) < today)
-            for b in at(day(item.due)):
-                b.actions.append(ref)
+    today: date
+    kinds: tuple[str, ...]
+    buckets: dict[str, dict[Period, _Bucket]]
+    digests: dict[str, list[Digest]]  # per kind, newest first
 
-    out: dict[str, list[Digest]] = {}
-    for kind in kinds:
-        periods = sorted(p for p, b in buckets[kind].items() if b.new_defects or b.resolved or b.new_lessons
-                         or b.ended)
-        opened_at_end: dict[Period, int] = {}
-        running = 0
-        all_sorted = sorted(buckets[kind])
-        for p in all_sorted:  # backlog: defects reported minus defects that left it
-            b = buckets[kind][p]
+    @classmethod
+    def open(cls, kb: KnowledgeBase, facts: Sequence[DefectFacts | LessonFacts] | None = None,
+             kinds: tuple[str, ...] = KINDS) -> DigestBook:
+        """The digests of `kb`, from its entries' facts (worked out here unless given)."""
+        book = cls(kb.today, kinds, {k: defaultdict(_Bucket) for k in kinds}, {})
+        book._move((), facts if facts is not None else [digest_facts(e) for e in kb.entries])
+        for kind in kinds:
+            periods = sorted((p for p, b in book.buckets[kind].items() if b.active), reverse=True)
+            book.digests[kind] = book._make(kind, periods, kb.by_id)
+        return book
+
+    def update(self, changes: Sequence[tuple[DefectFacts | LessonFacts, DefectFacts | LessonFacts]],
+               by_id: Mapping[str, Entry]) -> DigestBook:
+        """The digests after some entries' facts changed from `before` to `after` (same day):
+        only the digests of the periods they left or entered are made again, with those of the
+        periods right after them (whose comparison with the previous period they change); later
+        digests get their new backlog counts. Entries are this build's (`by_id`)."""
+        touched = self._move([before for before, _ in changes], [after for _, after in changes])
+        for kind in self.kinds:
+            near = touched[kind] | {p.next() for p in touched[kind]}
+            buckets = self.buckets[kind]
+            kept = {d.period: d for d in self.digests[kind] if d.period not in near}
+            made = self._make(kind, [p for p in near if p in buckets and buckets[p].active], by_id)
+            ordered = sorted([*kept, *(d.period for d in made)], reverse=True)
+            backlog = self._backlog(kind)
+            digests = {d.period: d for d in made}
+            for p, d in kept.items():  # an earlier change of the backlog shifts every later count
+                now, before = backlog(p), backlog(p.previous())
+                if d.counts["open_at_end"] != now or d.previous["open_at_end"] != before:
+                    d = replace(d, counts={**d.counts, "open_at_end": now},
+                                previous={**d.previous, "open_at_end": before})
+                digests[p] = d
+            self.digests[kind] = [digests[p] for p in ordered]
+        return self
+
+    def _move(self, taken: Sequence[DefectFacts | LessonFacts],
+              added: Sequence[DefectFacts | LessonFacts]) -> dict[str, set[Period]]:
+        """Takes facts out of their periods' buckets and puts others in; the periods touched."""
+        kinds, buckets = self.kinds, self.buckets
+        touched: dict[str, set[Period]] = {k: set() for k in kinds}
+        by_day: dict[date, list[tuple[str, Period]]] = {}  # entries share days: each day's periods once
+        for facts, add in ((taken, False), (added, True)):
+            for f in facts:
+                for when, what, item in _places(f, self.today):
+                    periods = by_day.get(when)
+                    if periods is None:
+                        periods = by_day[when] = [(k, Period.of(k, when)) for k in kinds]
+                    for kind, p in periods:
+                        b = buckets[kind][p]
+                        if what == "ended":
+                            b.ended += 1 if add else -1
+                        elif add:
+                            getattr(b, what).append(item)
+                        else:
+                            getattr(b, what).remove(item)
+                        if not add:
+                            touched[kind].add(p)
+                            if b.empty:
+                                del buckets[kind][p]
+                        elif taken:
+                            touched[kind].add(p)
+        return touched
+
+    def _backlog(self, kind: str) -> Any:
+        """Defects open at the end of a period: reported minus those that left the backlog."""
+        ordered = sorted(self.buckets[kind])
+        at_end, running = [], 0
+        for p in ordered:
+            b = self.buckets[kind][p]
             running += len(b.new_defects) - b.ended
-            opened_at_end[p] = running
-        digests = []
+            at_end.append(running)
+
+        def open_at(p: Period) -> int:
+            i = bisect_right(ordered, p)
+            return at_end[i - 1] if i else 0
+
+        return open_at
+
+    def _make(self, kind: str, periods: Sequence[Period], by_id: Mapping[str, Entry]) -> list[Digest]:
+        buckets = self.buckets[kind]
+        backlog = self._backlog(kind)
+        empty = _Bucket()
+        out = []
         for p in periods:
-            b = buckets[kind][p]
-            counts = _counts(b, opened_at_end[p], today)
             prev_p = p.previous()
-            previous = _counts(buckets[kind].get(prev_p) or _Bucket(), _open_at(opened_at_end, all_sorted, prev_p),
-                               today)
-            digests.append(_digest(p, b, counts, previous))
-        out[kind] = digests[::-1]
-    return out
+            previous = _counts(buckets.get(prev_p) or empty, backlog(prev_p))
+            out.append(_digest(p, buckets[p], _counts(buckets[p], backlog(p)), previous, by_id))
+        return out
 
 
-def _open_at(open_at_end: dict[Period, int], ordered: list[Period], p: Period) -> int:
-    """Backlog at the end of `p`: that of the last period with events up to it."""
-    i = bisect_right(ordered, p)
-    return open_at_end[ordered[i - 1]] if i else 0
+def _digest(p: Period, b: _Bucket, counts: dict[str, Any], previous: dict[str, Any],
+            by_id: Mapping[str, Entry]) -> Digest:
+    def entries(facts: list[DefectFacts] | list[LessonFacts]) -> list[Entry]:
+        return [by_id[f.id] for f in facts]
 
-
-def _digest(p: Period, b: _Bucket, counts: dict[str, Any], previous: dict[str, Any]) -> Digest:
-    serious = {e.id: e for e in (*b.new_defects, *b.resolved) if e.model.severity in SEVERE}
-    types = Counter(e.model.defect_type.value for e in b.new_defects if e.model.defect_type)
-    causes = Counter(e.model.cause_category.value for e in b.new_lessons)
+    serious = {f.id: f for f in (*b.new_defects, *b.resolved) if f.severity in SEVERE}
+    types = Counter(f.defect_type.value for f in b.new_defects if f.defect_type)
+    causes = Counter(f.cause.value for f in b.new_lessons)
     people: dict[str, Counter[str]] = defaultdict(Counter)
-    for e in b.new_defects:
-        people[e.model.reporter]["reported"] += 1
-    for e in b.resolved:
-        if e.model.assignee:
-            people[e.model.assignee]["resolved"] += 1
-    for e in b.new_lessons:
-        for a in e.model.authors:
+    for f in b.new_defects:
+        people[f.reporter]["reported"] += 1
+    for f in b.resolved:
+        if f.assignee:
+            people[f.assignee]["resolved"] += 1
+    for lf in b.new_lessons:
+        for a in lf.authors:
             people[a]["lessons"] += 1
     contributors = sorted(((pid, {k: c.get(k, 0) for k in ("reported", "resolved", "lessons")})
                            for pid, c in people.items()), key=lambda pc: (-sum(pc[1].values()), pc[0]))
+    actions = sorted(b.actions, key=lambda a: (not a.overdue, a.due, a.lesson, a.item_id, a))
     return Digest(
         period=p,
-        new_defects=_by_severity(b.new_defects),
-        resolved=_by_severity(b.resolved),
-        new_lessons=sorted(b.new_lessons, key=lambda e: e.id),
-        serious=_by_severity(list(serious.values())),
-        actions=sorted(b.actions, key=lambda a: (not a.overdue, a.due, a.lesson.id, a.item_id)),
+        new_defects=entries(_by_severity(b.new_defects)),
+        resolved=entries(_by_severity(b.resolved)),
+        new_lessons=entries(sorted(b.new_lessons, key=_ID)),
+        serious=entries(_by_severity(list(serious.values()))),
+        actions=[ActionRef(by_id[a.lesson], *a[1:]) for a in actions],
         counts=counts, previous=previous,
         top_types=sorted(types.items(), key=lambda kv: (-kv[1], kv[0]))[:3],
         top_causes=sorted(causes.items(), key=lambda kv: (-kv[1], kv[0]))[:3],

@@ -2,8 +2,9 @@
 
 A scope is the whole knowledge base, one product or one department. Every entry is added to
 the few scopes it belongs to (its product(s), the departments of the people on it), so the
-work is linear in the number of entries. Definitions of every figure are in kb.i18n and
-docs/insights.md.
+work is linear in the number of entries. The accumulators are kept with the figures (`Tally`),
+so an edit of a few entries takes them out and puts them back (`Tally.update`) rather than going over
+every entry again. Definitions of every figure are in kb.i18n and docs/insights.md.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from defectkb.enums import OPEN_DEFECT_STATUSES, ActionStatus, DefectStatus, Sev
 from defectkb.knowledgebase import Entry, KnowledgeBase
 
 SEVERE = frozenset({Severity.fatal, Severity.serious})
+SEVERITIES = tuple(s.value for s in Severity)
 MAX_MONTHS = 60  # monthly series show at most the last five years
 UNCLASSIFIED = "unclassified"
 
@@ -42,10 +44,15 @@ def months_between(first: str, last: str) -> list[str]:
 def end_day(entry: Entry) -> date | None:
     """When a defect left the backlog: resolved or closed; None while it is open."""
     m = entry.model
-    if m.status in OPEN_DEFECT_STATUSES:
+    return left_backlog(m.status, m.reported_at, m.resolved_at, m.closed_at)
+
+
+def left_backlog(status: DefectStatus, reported_at: date, resolved_at: date | None,
+                 closed_at: date | None) -> date | None:
+    """`end_day` from the fields it reads."""
+    if status in OPEN_DEFECT_STATUSES:
         return None
-    when = m.resolved_at or m.closed_at or m.reported_at
-    return day(when)
+    return day(resolved_at or closed_at or reported_at)
 
 
 def needs_lesson(entry: Entry) -> bool:
@@ -200,6 +207,37 @@ class _Acc:
             if not linked:
                 self.uncovered.append(f.id)
 
+    def remove_defect(self, f: _DefectFacts, linked: bool) -> None:
+        """Undo `add_defect(f, linked)`, leaving no key a fresh tally would not have."""
+        self.defects -= 1
+        sev, reported = f.severity, f.reported
+        _less(self.reported, reported, sev)
+        self.backlog_delta[reported] -= 1  # (zero deltas are harmless: only ever summed)
+        if f.end is None:
+            self.open -= 1
+        else:
+            self.backlog_delta[f.end] += 1
+        if f.reopened:
+            self.reopened -= 1
+        if f.online:
+            _less(self.online, reported)
+        _less(self.types, f.type)
+        if f.phase is not None:
+            _less(self.phases, f.phase)
+        if f.resolve_days is not None:
+            t, resolved = f.resolve_days, f.resolved
+            _less(self.resolved, resolved, sev)
+            self.times.remove(t)
+            for values, key in ((self.times_severity, sev), (self.times_product, f.product),
+                                (self.times_month, resolved)):
+                values[key].remove(t)
+                if not values[key]:
+                    del values[key]
+        if f.needs_lesson:
+            self.coverage_needed -= 1
+            if not linked:
+                self.uncovered.remove(f.id)
+
     def add_lesson(self, f: _LessonFacts) -> None:
         self.lessons += 1
         self.causes[f.cause] += 1
@@ -211,6 +249,23 @@ class _Acc:
                 self.actions["open"] += 1
                 if state == "overdue":
                     self.actions["overdue"] += 1
+
+    def remove_lesson(self, f: _LessonFacts) -> None:
+        """Undo `add_lesson(f)`."""
+        self.lessons -= 1
+        _less(self.causes, f.cause)
+        _less(self.lesson_months, f.created)
+        for state in f.actions:
+            if state == "done" or state == "wont_do":
+                _less(self.actions, state)
+            else:
+                _less(self.actions, "open")
+                if state == "overdue":
+                    _less(self.actions, "overdue")
+
+    @property
+    def empty(self) -> bool:
+        return not self.defects and not self.lessons
 
     def result(self, scope: Scope, today: date) -> Figures:
         active = [*self.reported, *self.resolved, *self.lesson_months]
@@ -224,8 +279,8 @@ class _Acc:
         return Figures(
             scope=scope, today=today, months=months, defects=self.defects, lessons=self.lessons,
             open=self.open, reopened=self.reopened,
-            reported={k: dict(self.reported[k]) for k in months if k in self.reported},
-            resolved={k: dict(self.resolved[k]) for k in months if k in self.resolved},
+            reported={k: _by_severity(self.reported[k]) for k in months if k in self.reported},
+            resolved={k: _by_severity(self.resolved[k]) for k in months if k in self.resolved},
             backlog=backlog,
             defect_types=pareto(self.types, exclude=UNCLASSIFIED),
             unclassified=self.types.get(UNCLASSIFIED, 0),
@@ -244,6 +299,23 @@ class _Acc:
             coverage_needed=self.coverage_needed, coverage_covered=covered,
             uncovered=sorted(self.uncovered),
         )
+
+
+def _less(counts: dict[Any, Any], key: Any, inner: str | None = None) -> None:
+    """One fewer under `key` (under `key`, then `inner`), dropping what reaches zero."""
+    if inner is not None:
+        _less(counts[key], inner)
+        if not counts[key]:
+            del counts[key]
+        return
+    counts[key] -= 1
+    if not counts[key]:
+        del counts[key]
+
+
+def _by_severity(counts: Counter[str]) -> dict[str, int]:
+    """Counts per severity, most severe first: the same order however the counts were made."""
+    return {s: counts[s] for s in SEVERITIES if s in counts}
 
 
 def pareto(counts: Counter[str], exclude: str | None = None) -> list[tuple[str, int, float]]:
@@ -370,31 +442,84 @@ class AllFigures:
         yield from self.departments.values()
 
 
+@dataclass
+class Tally:
+    """Every scope's accumulator and the figures made from them: what `update` changes when a
+    few entries' facts change (the preview keeps it between rebuilds, `SiteContext.figures`)."""
+
+    site: _Acc
+    products: dict[str, _Acc]
+    departments: dict[str, _Acc]
+    figures: AllFigures
+    registered: frozenset[str]  # products of the registry: their scopes stay, even empty
+
+    @classmethod
+    def open(cls, kb: KnowledgeBase, facts: Sequence[EntryFacts] | None = None) -> Tally:
+        """The figures of every scope in one pass over the entries (or over their `facts`, if known)."""
+        reg = kb.registry
+        dept_names = departments(kb)
+        today = kb.today
+        if facts is None:
+            dept_of, linked = department_of(kb), lesson_linked_ids(kb)
+            facts = [entry_facts(e, dept_of, linked, today) for e in kb.entries]
+        site = _Acc()
+        products: dict[str, _Acc] = {key: _Acc() for key in reg.products}
+        depts: dict[str, _Acc] = {key: _Acc() for key in dept_names}
+        for f in facts:
+            accs = [site]
+            accs += [products.setdefault(p, _Acc()) for p in f.products]
+            accs += [depts[d] for d in f.departments]
+            if f.defect is not None:
+                for acc in accs:
+                    acc.add_defect(f.defect, f.linked)
+            else:
+                assert f.lesson is not None
+                for acc in accs:
+                    acc.add_lesson(f.lesson)
+        figures = AllFigures(
+            site=site.result(Scope("all", "", ""), today),
+            products={k: a.result(Scope("product", k, reg.products[k].name if k in reg.products else k), today)
+                      for k, a in products.items()},
+            departments={k: a.result(Scope("department", k, dept_names[k]), today) for k, a in depts.items()},
+        )
+        return cls(site, products, depts, figures, frozenset(reg.products))
+
+    def update(self, changes: Sequence[tuple[EntryFacts, EntryFacts]], today: date) -> bool:
+        """Some entries' facts changed from `before` to `after` (same registry, same day, same
+        lesson links): each is taken out of the scopes it was in and added to those it is in, and
+        only those scopes' figures are made again. False when the set of scopes would change (a
+        product outside the registry comes or goes): the tally is spoilt then; open a new one."""
+        if any(p not in self.products for _, after in changes for p in after.products):
+            return False
+        touched: set[tuple[str, str]] = set()
+        for before, after in changes:
+            for f, add in ((before, False), (after, True)):
+                scopes = [("all", ""), *(("product", p) for p in f.products),
+                          *(("department", d) for d in f.departments)]
+                touched.update(scopes)
+                for kind, key in scopes:
+                    acc = self.site if kind == "all" else self.products[key] if kind == "product" \
+                        else self.departments[key]
+                    if f.defect is not None:
+                        (acc.add_defect if add else acc.remove_defect)(f.defect, f.linked)
+                    else:
+                        assert f.lesson is not None
+                        (acc.add_lesson if add else acc.remove_lesson)(f.lesson)
+        if any(kind == "product" and k not in self.registered and self.products[k].empty for kind, k in touched):
+            return False
+        old = self.figures
+
+        def again(kind: str, key: str, acc: _Acc, figures: Figures) -> Figures:
+            return acc.result(figures.scope, today) if (kind, key) in touched else figures
+
+        self.figures = AllFigures(
+            site=again("all", "", self.site, old.site),
+            products={k: again("product", k, a, old.products[k]) for k, a in self.products.items()},
+            departments={k: again("department", k, a, old.departments[k]) for k, a in self.departments.items()},
+        )
+        return True
+
+
 def compute(kb: KnowledgeBase, facts: Sequence[EntryFacts] | None = None) -> AllFigures:
     """Figures of every scope in one pass over the entries (or over their `facts`, if known)."""
-    reg = kb.registry
-    dept_names = departments(kb)
-    today = kb.today
-    if facts is None:
-        dept_of, linked = department_of(kb), lesson_linked_ids(kb)
-        facts = [entry_facts(e, dept_of, linked, today) for e in kb.entries]
-    site = _Acc()
-    products: dict[str, _Acc] = {key: _Acc() for key in reg.products}
-    depts: dict[str, _Acc] = {key: _Acc() for key in dept_names}
-    for f in facts:
-        accs = [site]
-        accs += [products.setdefault(p, _Acc()) for p in f.products]
-        accs += [depts[d] for d in f.departments]
-        if f.defect is not None:
-            for acc in accs:
-                acc.add_defect(f.defect, f.linked)
-        else:
-            assert f.lesson is not None
-            for acc in accs:
-                acc.add_lesson(f.lesson)
-    return AllFigures(
-        site=site.result(Scope("all", "", ""), today),
-        products={k: a.result(Scope("product", k, reg.products[k].name if k in reg.products else k), today)
-                  for k, a in products.items()},
-        departments={k: a.result(Scope("department", k, dept_names[k]), today) for k, a in depts.items()},
-    )
+    return Tally.open(kb, facts).figures

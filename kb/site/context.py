@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from defectkb.analytics import (
     PersonStats,
     Summary,
+    SummaryTally,
     entry_date,
     people_facts,
     people_stats,
@@ -22,10 +23,16 @@ from defectkb.analytics import (
     summary_facts,
 )
 from defectkb.i18n import Labels
-from defectkb.insights.digests import Digest, digest_facts, rebind_digests
-from defectkb.insights.digests import build as build_digests
+from defectkb.insights.digests import Digest, DigestBook, digest_facts, rebind_digests
 from defectkb.insights.feeds import updated
-from defectkb.insights.figures import AllFigures, compute, department_of, entry_facts, lesson_linked_ids
+from defectkb.insights.figures import (
+    AllFigures,
+    Tally,
+    compute,
+    department_of,
+    entry_facts,
+    lesson_linked_ids,
+)
 from defectkb.insights.reading import ReadingList, reading_facts, reading_lists, rebind_reading
 from defectkb.knowledgebase import Entry, KnowledgeBase
 from defectkb.site.memo import Store, store_for
@@ -89,7 +96,21 @@ class SiteContext:
 
     @cached_property
     def summary(self) -> Summary:
-        return self._kept_result("summary", summary_facts, summary, rebind_summary)
+        """The home page's figures. In the preview, counted again only for the entries whose
+        facts changed, and the previous build's lists while none did."""
+        if self.memo is None:
+            return summary(self.kb)
+        facts, kept, changes = self._facts("summary", None, summary_facts)
+        if kept is not None and not changes:
+            tally, last = kept
+            return self._keep("summary", (tally, rebind_summary(last, self.kb.by_id)))[1]
+        if kept is None:
+            tally = SummaryTally.open(facts)
+        else:
+            tally = kept[0]
+            del self.memo.pages["summary"]  # updated in place: never kept half-done
+            tally.update(changes)
+        return self._keep("summary", (tally, tally.summary(self.kb.by_id)))[1]
 
     @cached_property
     def pm_ids(self) -> frozenset[str]:
@@ -103,31 +124,38 @@ class SiteContext:
 
     def _kept_figures(self) -> AllFigures:
         """The previous build's figures when every entry's facts are as they were (an edited title
-        or body changes none); else figures from the facts."""
+        or body changes none); when a few changed, those figures updated for them alone."""
         kb = self.kb
         dept_of, linked = department_of(kb), lesson_linked_ids(kb)  # linked: lessons link defects
-        facts, last = self._facts("figures", linked, lambda e: entry_facts(e, dept_of, linked, kb.today))
-        return self._keep("figures", last if last is not None else compute(kb, facts))
+        facts, tally, changes = self._facts("figures", linked, lambda e: entry_facts(e, dept_of, linked, kb.today))
+        if tally is not None and changes:
+            del self.memo.pages["figures"]  # updated in place: never kept half-done
+            if not tally.update(changes, kb.today):
+                tally = None
+        return self._keep("figures", tally if tally is not None else Tally.open(kb, facts)).figures
 
-    def _facts(self, name: str, key: object, fact: Callable[[Entry], object]) -> tuple[list[object], Any | None]:
+    def _facts(self, name: str, key: object, fact: Callable[[Entry], Any]) -> tuple[list[Any], Any | None, list[Any]]:
         """`fact` of every entry, worked out again only for entries whose version changed since the
-        previous preview build, and that build's result for `name` when every fact and `key` (and
-        the context) are as they were then. `_keep` stores this build's result."""
+        previous preview build; that build's result for `name` if `key` (and the context) are as
+        they were then; and the facts that changed since, as (before, after) pairs (none: the
+        result still holds). `_keep` stores this build's result."""
         assert self.memo is not None
         versions = self.versions_of(self.kb.entries)
         last = self.memo.pages.get(name)
+        changes: list[tuple[Any, Any]] = []
         if last is None or last[0] != (self.context_version, key) or len(last[1]) != len(versions):
             facts = [fact(e) for e in self.kb.entries]
-            same = False
+            last = None
         else:
-            facts, same = list(last[2]), True
+            facts = list(last[2])
             for i, (before, now) in enumerate(zip(last[1], versions, strict=True)):
                 if before != now:
                     found = fact(self.kb.entries[i])
-                    same = same and found == facts[i]
+                    if found != facts[i]:
+                        changes.append((facts[i], found))
                     facts[i] = found
         self._pending[name] = ((self.context_version, key), versions, facts)
-        return facts, (last[3] if same else None)
+        return facts, (last[3] if last is not None else None), changes
 
     def _keep(self, name: str, result: T) -> T:
         assert self.memo is not None
@@ -140,8 +168,9 @@ class SiteContext:
         it was (a title or body edit changes none), pointed at this build's entries by `rebind`."""
         if self.memo is None:
             return make(self.kb)
-        _, last = self._facts(name, None, fact)
-        return self._keep(name, rebind(last, self.kb.by_id) if last is not None else make(self.kb))
+        _, last, changes = self._facts(name, None, fact)
+        kept = last is not None and not changes
+        return self._keep(name, rebind(last, self.kb.by_id) if kept else make(self.kb))
 
     @cached_property
     def feed_order(self) -> dict[int, tuple[Any, str]]:
@@ -153,13 +182,24 @@ class SiteContext:
         if self.memo is None:
             facts: list[Any] = [fact(e) for e in self.kb.entries]
         else:
-            facts, _ = self._facts("feed order", None, fact)
+            facts, _, _ = self._facts("feed order", None, fact)
             self._keep("feed order", None)
         return dict(zip(map(id, self.kb.entries), facts, strict=True))
 
     @cached_property
     def digests(self) -> dict[str, list[Digest]]:
-        return self._kept_result("digests", digest_facts, build_digests, rebind_digests)
+        """Every digest. In the preview, the previous build's, updated for the entries whose
+        facts changed (`DigestBook.update`) and pointed at this build's entries."""
+        if self.memo is None:
+            return DigestBook.open(self.kb).digests
+        facts, book, changes = self._facts("digests", None, digest_facts)
+        if book is None:
+            book = DigestBook.open(self.kb, facts)
+        elif changes:
+            del self.memo.pages["digests"]  # updated in place: never kept half-done
+            book.update(changes, self.kb.by_id)
+        book.digests = rebind_digests(book.digests, self.kb.by_id)
+        return self._keep("digests", book).digests
 
     @cached_property
     def reading(self) -> dict[str, ReadingList]:

@@ -71,6 +71,9 @@ def _pct(value: float | None) -> str:
 
 
 def generate(ctx: SiteContext) -> Iterator[GeneratedPage]:
+    # The insights pages are made first (a few dozen) and listed in their place: in the preview,
+    # the worker draws their charts, the ones an edit most often changes, while the rest is made.
+    insights = list(insight_pages(ctx))
     if ctx.home_is_generated:
         yield home(ctx)
     yield index_page(ctx, "defect")
@@ -78,7 +81,9 @@ def generate(ctx: SiteContext) -> Iterator[GeneratedPage]:
     yield from product_pages(ctx)
     yield from tag_pages(ctx)
     yield from people_pages(ctx)
-    yield from insight_pages(ctx)
+    yield from insights
+    for src, title, html in digest_pages(ctx):
+        yield GeneratedPage(src, title, html, search=False)
     if ctx.search:
         yield search_page(ctx)
 
@@ -98,15 +103,13 @@ def _api_json(ctx: SiteContext, e: Entry) -> str:
 
 
 def insight_pages(ctx: SiteContext) -> Iterator[GeneratedPage]:
-    """Insights per scope, then the digests; their charts' CSV files land in ctx.extra_files."""
+    """Insights per scope; their charts' CSV files land in ctx.extra_files."""
     scopes = (tuple(ctx.figures.products), tuple((k, f.scope.name) for k, f in ctx.figures.departments.items()))
     for figures in insight_sources(ctx):
         # Figures hold counts and ids only: equal figures and equal listed entries make an equal page
         src, title, html = kept(ctx, ("insights", figures.scope),
                                 lambda f=figures: (f, scopes, uncovered_inputs(ctx, f)),
                                 lambda f=figures: insights_page(ctx, f))
-        yield GeneratedPage(src, title, html, search=False)
-    for src, title, html in digest_pages(ctx):
         yield GeneratedPage(src, title, html, search=False)
 
 
