@@ -1,6 +1,7 @@
 """The chart worker: its own process, turning Vega-Lite specs into SVG with vl-convert.
 
-Each request on stdin is a length line and a JSON document, `[key, spec]`; each answer on stdout
+Its argument is a folder of fonts to measure labels with (defectkb.chartfont). Each request on
+stdin is a length line and a JSON document, `[key, spec]`; each answer on stdout
 is one JSON line, `[key, svg, seconds, error]`, in order. It runs as a script and imports
 vl-convert and nothing else, neither MkDocs nor the rest of this package: its memory is the
 renderer's alone (`defectkb.charts.Renderer` starts it).
@@ -43,6 +44,8 @@ def _read_length() -> int:
 def main() -> None:
     import vl_convert
 
+    if len(sys.argv) > 1:  # the fonts charts are measured with (defectkb.chartfont)
+        vl_convert.register_font_directory(sys.argv[1])
     for _ in range(RENDERS_PER_PROCESS):
         try:
             key, spec = json.loads(_read(_read_length()))
@@ -56,7 +59,7 @@ def main() -> None:
         data = (json.dumps(reply) + "\n").encode("ascii")  # ASCII: no encoding between the processes
         while data:
             data = data[os.write(1, data):]
-    os.execv(sys.executable, [sys.executable, os.path.abspath(__file__)])
+    os.execv(sys.executable, [sys.executable, os.path.abspath(__file__), *sys.argv[1:]])
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from concurrent.futures import Future
 from html import escape
 from typing import Any
 
+from defectkb.chartfont import FONT_DIR, FONT_LIST
 from defectkb.svg import compact
 
 WIDTH = 520  # design width in px; the SVG scales to its box (CSS width: 100%)
@@ -39,7 +40,7 @@ SERIES_COLORS = ["#1e88e5", "#fb8c00", "#43a047", "#e53935", "#8e24aa", "#00897b
 _GRID = "#8888"  # half-transparent grey: visible on white and on slate
 _CONFIG = {
     "background": None,
-    "font": "sans-serif",
+    "font": FONT_LIST,  # labels measured with a small font of our own (defectkb.chartfont)
     "view": {"stroke": None},
     # the <svg> is role="img" with a title and description; per-mark labels would only bloat it
     "mark": {"aria": False}, "bar": {"aria": False}, "line": {"aria": False}, "point": {"aria": False},
@@ -71,10 +72,17 @@ def _remember(key: str, svg: str) -> None:
     _CACHE[key] = svg
 
 
+_font_registered = False
+
+
 def _render(spec: dict[str, Any]) -> tuple[str, float]:
     """The SVG and the seconds it took, rendered in this process (when the worker cannot)."""
     import vl_convert  # its renderer costs ~100 MiB once used: in the worker, not here, when it can
 
+    global _font_registered
+    if not _font_registered:
+        vl_convert.register_font_directory(str(FONT_DIR))
+        _font_registered = True
     t0 = time.perf_counter()
     return vl_convert.vegalite_to_svg(spec), time.perf_counter() - t0
 
@@ -198,7 +206,7 @@ class _Worker:
     """
 
     def __init__(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, _WORKER], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen([sys.executable, _WORKER, str(FONT_DIR)], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.lock = threading.Lock()  # guards `pending` and `finished`, shared with the reader
         self.pending: dict[str, Future[tuple[str, float]]] = {}

@@ -242,6 +242,46 @@ def test_charts_render_in_the_worker_as_they_would_here():
     assert html.count("<svg") == len(markers) and "kb-chart:" not in html
 
 
+def _chinese_chart() -> dict[str, Any]:
+    from defectkb.enums import DefectStatus, Severity
+
+    rows = [{"group": "严重程度", "key": s.value, "n": 3 + i} for i, s in enumerate(Severity)]
+    rows += [{"group": "状态", "key": s.value, "n": 2 + i} for i, s in enumerate(DefectStatus)]
+    return charts.share_bars(rows, title="严重程度与状态分布", y_title="", x_title="缺陷",
+                             color_domain=[(s.value, f"{s.zh} {s.value}") for s in (*Severity, *DefectStatus)],
+                             colors={**charts.SEVERITY_COLORS, **charts.STATUS_COLORS})
+
+
+def test_every_chinese_label_is_in_the_chart_font():
+    from defectkb.chartfont import covered, label_characters
+
+    missing = sorted(set(label_characters()) - set(covered()))
+    assert not missing, f"the chart font lacks {''.join(missing)!r}: python -m defectkb.chartfont <Noto Sans CJK>"
+
+
+def test_chinese_labels_are_measured_with_the_chart_font_here_and_in_the_worker():
+    import json
+    import subprocess
+    import sys
+
+    spec = _chinese_chart()
+    assert spec["config"]["font"].startswith("DefectKB Sans CJK")
+    charts._CACHE.clear()
+    here = charts.render_svg(spec)
+    renderer = charts.Renderer()
+    marker = renderer.marker(spec, "fig-mix", "mix", "mix")
+    renderer.start()
+    in_worker = renderer.fill(marker)
+    renderer.close()
+    assert in_worker == charts.accessible(here, "fig-mix", "mix", "mix")
+    # Without it, the labels are measured with the system's fonts (ideographs are as wide in any
+    # CJK font; Latin letters are not): another picture, so the worker did use the font.
+    bare = subprocess.run([sys.executable, "-c", "import json, sys, vl_convert; "
+                           "print(vl_convert.vegalite_to_svg(json.loads(sys.stdin.read())), end='')"],
+                          input=json.dumps(spec), capture_output=True, text=True, check=True).stdout
+    assert bare.startswith("<svg") and bare != here
+
+
 def test_a_worker_that_dies_leaves_the_charts_to_this_process():
     charts._CACHE.clear()
     renderer = charts.Renderer()

@@ -53,6 +53,7 @@ def test_wheel_installs_only_our_import_name(installed: Path) -> None:
     assert any(p.startswith("defectkb/mkdocs_plugin/") for p in record)
     assert any(p.startswith("defectkb/scaffold/templates/dot-github/workflows/") for p in record)
     assert "defectkb/assets/kb.css" in record
+    assert {"defectkb/assets/fonts/DefectKBSansCJK-Regular.otf", "defectkb/assets/fonts/OFL.txt"} <= set(record)
     probe = subprocess.run([str(installed / "python"), "-c", "import plugins"], capture_output=True, text=True, env=ENV,
                            cwd=installed)
     assert probe.returncode != 0 and "No module named 'plugins'" in probe.stderr
