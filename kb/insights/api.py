@@ -10,7 +10,7 @@ from defectkb.analytics import PersonStats, median, people_stats, percentile
 from defectkb.enums import Role
 from defectkb.insights.digests import Digest
 from defectkb.insights.digests import build as build_digests
-from defectkb.insights.figures import AllFigures, compute, entry_departments, entry_products, slug
+from defectkb.insights.figures import AllFigures, Figures, compute, entry_departments, entry_products, slug
 from defectkb.knowledgebase import KnowledgeBase
 
 VERSION = 1
@@ -43,11 +43,14 @@ def person_json(pid: str, s: PersonStats) -> dict[str, Any]:
 def stats_document(kb: KnowledgeBase, figures: AllFigures | None = None,
                    digests: dict[str, list[Digest]] | None = None,
                    people: dict[str, PersonStats] | None = None,
-                   person_doc: Callable[[str, PersonStats], dict[str, Any]] = person_json) -> dict[str, Any]:
+                   person_doc: Callable[[str, PersonStats], dict[str, Any]] = person_json,
+                   json_of: Callable[[Figures | Digest], dict[str, Any]] | None = None) -> dict[str, Any]:
     """Everything behind the insights, digest and PM pages, as one JSON-ready object.
 
-    `person_doc` makes a person's part (the preview passes one that reuses unchanged people's).
+    `person_doc` makes a person's part and `json_of` a scope's or a digest's (the preview passes
+    ones that reuse the parts of what an edit left as it was).
     """
+    part = json_of or (lambda made: made.as_json())
     figures = figures or compute(kb)
     digests = digests if digests is not None else build_digests(kb)
     people = people or people_stats(kb)
@@ -56,12 +59,12 @@ def stats_document(kb: KnowledgeBase, figures: AllFigures | None = None,
         "version": VERSION,
         "as_of": kb.today.isoformat(),
         "figures": {
-            "all": figures.site.as_json(),
-            "products": {k: f.as_json() for k, f in figures.products.items()},
-            "departments": {k: f.as_json() for k, f in figures.departments.items()},
+            "all": part(figures.site),
+            "products": {k: part(f) for k, f in figures.products.items()},
+            "departments": {k: part(f) for k, f in figures.departments.items()},
         },
         "people": {pid: person_doc(pid, people[pid]) for pid in pms if pid in people},
-        "digests": {kind: [d.as_json() for d in ds] for kind, ds in digests.items()},
+        "digests": {kind: [part(d) for d in ds] for kind, ds in digests.items()},
     }
 
 

@@ -11,7 +11,7 @@ from defectkb.enums import CauseCategory, DefectType
 from defectkb.insights.digests import Digest
 from defectkb.insights.periods import KINDS
 from defectkb.site.context import SiteContext, esc
-from defectkb.site.memo import kept
+from defectkb.site.memo import kept, made_from
 from defectkb.site.tables import entry_table
 
 # Rows per list on a digest page: five lists of 100 made a quarter's page 428 KiB at 10,000 entries;
@@ -67,7 +67,6 @@ def _kept_digest_page(ctx: SiteContext, d: Digest, older: Digest | None,
 def _digest_inputs(ctx: SiteContext, d: Digest, older: Digest | None, newer: Digest | None) -> object:
     """Everything a digest page shows: its figures, its neighbours, its actions, and the versions
     of every entry it lists or links to (the lessons of its serious defects included)."""
-    linked = [*d.new_defects, *d.resolved, *d.new_lessons, *d.serious, *(a.lesson for a in d.actions)]
     lessons = sorted({lid for e in d.serious for lid in e.model.related_lessons}
                      | {le.id for e in d.serious for rel, le in ctx.backlinks.get(e.id, [])
                         if rel == "related_lessons"})
@@ -75,8 +74,16 @@ def _digest_inputs(ctx: SiteContext, d: Digest, older: Digest | None, newer: Dig
     actions = tuple((a.item_id, a.description, a.owner, a.due, a.status, a.overdue) for a in d.actions)
     # compared with ==, never hashed: dicts and lists as they are
     return (older.key if older else None, newer.key if newer else None, d.period, d.counts, d.previous,
-            d.top_types, d.top_causes, d.contributors, actions, ctx.versions_of(linked),
+            d.top_types, d.top_causes, d.contributors, actions, _listed_versions(ctx, d),
             tuple((lid, versions.get(lid, -1)) for lid in lessons))
+
+
+def _listed_versions(ctx: SiteContext, d: Digest) -> tuple[object, ...]:
+    """The versions of every entry a digest lists. A digest the previous preview build had too (the
+    very object: DigestBook keeps it, and rebind_digests keeps it while it lists that build's entry
+    objects) lists entries whose versions cannot have changed: they are not looked up again."""
+    return made_from(ctx.memo, ("digest versions", d.period), d, lambda: ctx.versions_of(
+        [*d.new_defects, *d.resolved, *d.new_lessons, *d.serious, *(a.lesson for a in d.actions)]))
 
 
 def digest_index(ctx: SiteContext) -> tuple[str, str, str]:

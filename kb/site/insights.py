@@ -13,10 +13,11 @@ from defectkb import charts
 from defectkb.analytics import PersonStats
 from defectkb.enums import CauseCategory, DefectStatus, DefectType, FoundPhase, InjectedPhase, Severity
 from defectkb.i18n import insight_definition
+from defectkb.insights.digests import Digest
 from defectkb.insights.figures import Figures
 from defectkb.site.context import SiteContext, esc
 from defectkb.site.jsontext import indented
-from defectkb.site.memo import kept, remember, remembered
+from defectkb.site.memo import kept, made_from, remember, remembered
 
 GeneratedPageT = Any  # defectkb.site.pages.GeneratedPage (imported lazily: pages imports this module)
 
@@ -368,8 +369,13 @@ def insight_files(ctx: SiteContext) -> dict[str, str]:
     def person_doc(pid: str, s: PersonStats) -> dict[str, Any]:
         return kept(ctx, ("person.json", pid), lambda: person_inputs(ctx, s), lambda: person_json(pid, s))
 
+    def json_of(made: Figures | Digest) -> dict[str, Any]:
+        # figures and digests an edit left as they were are the very objects of the last build
+        key = ("as_json", made.scope.id) if isinstance(made, Figures) else ("as_json", made.key)
+        return made_from(ctx.memo, key, made, made.as_json)
+
     files = dict(sorted(ctx.extra_files.items()))
-    doc = stats_document(ctx.kb, ctx.figures, ctx.digests, ctx.stats, person_doc)
+    doc = stats_document(ctx.kb, ctx.figures, ctx.digests, ctx.stats, person_doc, json_of)
     # Indented JSON is written by Python's slow encoder: in the preview, the text of the parts
     # that are as they were is reused (an edit changes a few figures, a person, a digest).
     parts = ctx.memo.parts.setdefault(API_STATS, {}) if ctx.memo is not None else None

@@ -64,6 +64,8 @@ class Store:
         self.pages: dict[Hashable, tuple[object, Any]] = {}
         self.facts: dict[str, dict[object, object]] = {}  # SiteContext.facts_of: name -> entry version -> fact
         self.parts: dict[str, Kept] = {}  # indented JSON files: the text of their parts (jsontext)
+        # what was made from an object the previous build had too, by key: (that object, what was made)
+        self.made_from: dict[Hashable, tuple[object, Any]] = {}
 
 
 _stores: dict[str, Store] = {}
@@ -121,6 +123,19 @@ def kept(ctx: Any, key: Hashable, inputs: Callable[[], object], make: Callable[[
             ctx.charts.recorders.remove(recorder)
     files = {k: v for k, v in ctx.extra_files.items() if before.get(k) is not v}
     remember(store, key, given, (value, recorder, files))
+    return value
+
+
+def made_from(store: Store | None, key: Hashable, source: object, make: Callable[[], T]) -> T:
+    """`make()`, or what it made from the very same `source` object in the previous preview build
+    (for objects never changed once made: figures and digests that an edit left as they were)."""
+    if store is None:
+        return make()
+    hit = store.made_from.get(key)
+    if hit is not None and hit[0] is source:
+        return hit[1]  # type: ignore[no-any-return]
+    value = make()
+    store.made_from[key] = (source, value)
     return value
 
 
