@@ -87,6 +87,13 @@ def _listed_versions(ctx: SiteContext, d: Digest) -> tuple[object, ...]:
 
 
 def digest_index(ctx: SiteContext) -> tuple[str, str, str]:
+    """The list of every digest with its three counts; in the preview, kept while they are equal."""
+    return kept(ctx, ("digest index",), lambda: tuple(
+        (d.key, d.counts["new_defects"], d.counts["resolved"], d.counts["new_lessons"])
+        for kind in ("quarter", "month", "week") for d in ctx.digests.get(kind, [])), lambda: _digest_index(ctx))
+
+
+def _digest_index(ctx: SiteContext) -> tuple[str, str, str]:
     t = ctx.t
     here = ctx.digest_src()
     parts = [f"<h1>{esc(t('digests'))}</h1>", f'<p class="kb-defs">{esc(_plain(t, "digest"))}</p>']
