@@ -246,8 +246,10 @@ class SummaryTally:
         return tally
 
     def update(self, changes: list[tuple[tuple[object, ...], tuple[object, ...]]]) -> None:
-        for before, after in changes:
+        """Old facts out, then new ones in (a pair need not be one entry's: see `Tally.update`)."""
+        for before, _ in changes:
             self._count(before, -1)
+        for _, after in changes:
             self._count(after, 1)
 
     def _count(self, f: tuple[Any, ...], n: int) -> None:

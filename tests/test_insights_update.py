@@ -109,3 +109,32 @@ def test_unchanged_scopes_keep_their_figures():
     made = {f.scope.id for f in t.figures.scopes() if all(f is not g for g in before.scopes())}
     assert made == {"all", f"product:{defect.model.product}",
                     *(f"department:{d}" for d in facts[i].departments)}
+
+
+def test_entries_that_moved_in_the_list_pair_up_by_place_and_still_count_right():
+    """The preview pairs old and new facts by their place in the list of entries (SiteContext._facts);
+    a renamed file moves its entry, so a pair may hold two entries' facts. Taken together they are
+    the same facts, and the updates take every old one out before putting a new one in."""
+    kb = load(ROOT / "content")
+    dept_of, linked = department_of(kb), lesson_linked_ids(kb)
+    moved = [*kb.entries[5:], *kb.entries[:5]]  # the same entries, five of them now at the end
+    first = moved[0]
+    changed = Entry(first.model.model_copy(update={"created_at" if first.kind == "lesson" else "reported_at":
+                                                   first.model.created_at if first.kind == "lesson"
+                                                   else first.model.reported_at - timedelta(days=40)}),
+                    first.source, first.sections, first.rel_path)
+    entries = [changed, *moved[1:]]
+    edited = replace(kb, entries=entries, by_id={e.id: e for e in entries})
+
+    def pairs(of):
+        return [(b, a) for b, a in zip(map(of, kb.entries), map(of, entries), strict=True) if b != a]
+
+    figures = Tally.open(kb)
+    assert figures.update(pairs(lambda e: entry_facts(e, dept_of, linked, kb.today)), kb.today)
+    assert _figures_text(figures.figures) == _figures_text(Tally.open(edited).figures)
+    book = DigestBook.open(kb)
+    book.update(pairs(digest_facts), edited.by_id)
+    assert _digests_text(book.digests) == _digests_text(DigestBook.open(edited).digests)
+    home = SummaryTally.open([summary_facts(e) for e in kb.entries])
+    home.update(pairs(summary_facts))
+    assert home.summary(edited.by_id) == summary(edited)

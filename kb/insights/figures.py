@@ -492,19 +492,18 @@ class Tally:
         if any(p not in self.products for _, after in changes for p in after.products):
             return False
         touched: set[tuple[str, str]] = set()
-        for before, after in changes:
-            for f, add in ((before, False), (after, True)):
-                scopes = [("all", ""), *(("product", p) for p in f.products),
-                          *(("department", d) for d in f.departments)]
-                touched.update(scopes)
-                for kind, key in scopes:
-                    acc = self.site if kind == "all" else self.products[key] if kind == "product" \
-                        else self.departments[key]
-                    if f.defect is not None:
-                        (acc.add_defect if add else acc.remove_defect)(f.defect, f.linked)
-                    else:
-                        assert f.lesson is not None
-                        (acc.add_lesson if add else acc.remove_lesson)(f.lesson)
+        # every old fact out before any new one goes in: a pair need not be one entry's (entries
+        # that moved in the list pair up by place), but together they are the same facts
+        for f, add in [*((before, False) for before, _ in changes), *((after, True) for _, after in changes)]:
+            scopes = [("all", ""), *(("product", p) for p in f.products), *(("department", d) for d in f.departments)]
+            touched.update(scopes)
+            for kind, key in scopes:
+                acc = self.site if kind == "all" else self.products[key] if kind == "product" else self.departments[key]
+                if f.defect is not None:
+                    (acc.add_defect if add else acc.remove_defect)(f.defect, f.linked)
+                else:
+                    assert f.lesson is not None
+                    (acc.add_lesson if add else acc.remove_lesson)(f.lesson)
         if any(kind == "product" and k not in self.registered and self.products[k].empty for kind, k in touched):
             return False
         old = self.figures
