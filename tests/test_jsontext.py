@@ -39,11 +39,11 @@ def test_an_edit_encodes_only_its_part_and_equal_values_that_read_otherwise_are_
            "digests": {"week": [{"period": "2026-W48", "n": 1}, {"period": "2026-W47", "n": 0}]}}
     kept: dict = {}
     assert indented(doc, kept) == _dumps(doc)
-    before = {path: text for path, (_, text) in kept.items()}
+    before = {path: text for path, (_, text, _) in kept.items()}
     doc["figures"]["products"]["billing"]["open"] = 2
     doc["digests"]["week"][0]["n"] = 2
     assert indented(doc, kept) == _dumps(doc)
-    again = [path for path, (_, text) in kept.items() if text is not before[path]]
+    again = [path for path, (_, text, _) in kept.items() if text is not before[path]]
     assert sorted(again, key=str) == [("digests", "week", 0), ("figures", "products", "billing"), ()]
     text = kept[()][1]
     assert indented(doc, kept) is text  # nothing changed: the whole text, not looked at part by part
@@ -60,3 +60,24 @@ def test_an_edit_encodes_only_its_part_and_equal_values_that_read_otherwise_are_
     del doc["digests"]
     assert indented(doc, kept) == _dumps(doc)
     assert not [path for path in kept if path[:1] == ("digests",)]
+
+
+def test_with_same_objects_a_part_that_is_the_same_object_is_not_looked_at_again(monkeypatch):
+    from defectkb.site import jsontext
+
+    billing, payments = {"open": 1, "mix": [1, 2]}, {"open": 2}
+    doc = {"figures": {"products": {"billing": billing, "payments": payments}}, "as_of": "2026-12-01"}
+    kept: dict = {}
+    assert indented(doc, kept, same_objects=True) == _dumps(doc)
+    pickled: list[object] = []
+    real = jsontext._pickle
+    monkeypatch.setattr(jsontext, "_pickle", lambda v: pickled.append(v) or real(v))
+    # a new document around the same parts; one part a new, equal object, one a new, other one
+    doc = {"figures": {"products": {"billing": billing, "payments": {"open": 2}}}, "as_of": "2026-12-02"}
+    assert indented(doc, kept, same_objects=True) == _dumps(doc)
+    assert billing not in pickled[1:], "the very same object: its text is reused unlooked"
+    assert {"open": 2} in pickled[1:] and "2026-12-02" in pickled[1:]
+    text = kept[("figures", "products", "payments")][1]
+    doc["figures"]["products"]["payments"] = {"open": 3}
+    assert indented(doc, kept, same_objects=True) == _dumps(doc)
+    assert kept[("figures", "products", "payments")][1] != text

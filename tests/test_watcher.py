@@ -53,6 +53,7 @@ def test_native_watcher_sees_writes_and_ignores_reads(tmp_path, monkeypatch):
     server = _server(docs)
     assert watcher.use_native(server, docs) == "the operating system's change notifications"
     assert server._watched_paths == {str(docs): 2}
+    assert server.build_delay == watcher.QUIET < 0.1  # a save's notifications come at once
     server.observer.start()
     try:
         time.sleep(0.3)
@@ -63,6 +64,12 @@ def test_native_watcher_sees_writes_and_ignores_reads(tmp_path, monkeypatch):
         time.sleep(0.3)
         _wants_rebuild(server, 0.2)
         (docs / "defects" / "DEF-0002.md").write_text("---\ntitle: c\n---\n", encoding="utf-8")
+        assert _wants_rebuild(server, 5.0)
+        time.sleep(0.3)
+        _wants_rebuild(server, 0.2)
+        saved = docs / "defects" / ".DEF-0002.md.tmp"  # an editor's "safe write": a new file renamed over
+        saved.write_text("---\ntitle: d\n---\n", encoding="utf-8")
+        saved.replace(docs / "defects" / "DEF-0002.md")
         assert _wants_rebuild(server, 5.0)
         time.sleep(0.3)
         _wants_rebuild(server, 0.2)
@@ -81,6 +88,7 @@ def test_polling_when_asked_and_auto_by_the_file_system(tmp_path, monkeypatch):
     polling = type(server.observer)
     assert watcher.use_native(server, docs) == "polling every 0.5 s"
     assert type(server.observer) is polling
+    assert server.build_delay == 0.1  # MkDocs' own pause, made for polling
     monkeypatch.setenv(watcher.ENV, "auto")
     local = not sys.platform.startswith("linux") or watcher.filesystem_of(docs) in watcher.LOCAL_FILESYSTEMS
     assert watcher.use_native(server, docs) == ("the operating system's change notifications" if local

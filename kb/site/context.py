@@ -173,18 +173,22 @@ class SiteContext:
         return self._keep(name, rebind(last, self.kb.by_id) if kept else make(self.kb))
 
     @cached_property
-    def feed_order(self) -> dict[int, tuple[Any, str]]:
-        """(updated, id) of every entry, by object identity: what the feeds sort by. In the
-        preview, worked out again only for the entries whose version changed."""
+    def feed_order(self) -> list[Entry]:
+        """Every entry, newest (updated, then id) first: the order the feeds take their entries
+        in. In the preview, the previous build's order while no entry's (updated, id) changed
+        (the entries keep their places in the list then), else sorted again from facts worked
+        out again only for the entries whose version changed."""
         def fact(e: Entry) -> tuple[Any, str]:
             return updated(e), e.id
 
+        entries = self.kb.entries
         if self.memo is None:
-            facts: list[Any] = [fact(e) for e in self.kb.entries]
-        else:
-            facts, _, _ = self._facts("feed order", None, fact)
-            self._keep("feed order", None)
-        return dict(zip(map(id, self.kb.entries), facts, strict=True))
+            facts: list[Any] = [fact(e) for e in entries]
+            return [entries[i] for i in sorted(range(len(entries)), key=facts.__getitem__, reverse=True)]
+        facts, last, changes = self._facts("feed order", None, fact)
+        order = last if last is not None and not changes else \
+            sorted(range(len(entries)), key=facts.__getitem__, reverse=True)
+        return [entries[i] for i in self._keep("feed order", order)]
 
     @cached_property
     def digests(self) -> dict[str, list[Digest]]:

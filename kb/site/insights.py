@@ -379,7 +379,8 @@ def insight_files(ctx: SiteContext) -> dict[str, str]:
     # Indented JSON is written by Python's slow encoder: in the preview, the text of the parts
     # that are as they were is reused (an edit changes a few figures, a person, a digest).
     parts = ctx.memo.parts.setdefault(API_STATS, {}) if ctx.memo is not None else None
-    files[API_STATS] = indented(doc, parts) + "\n"
+    # Its parts are never changed once made: what an edit left as it was is the very same object.
+    files[API_STATS] = indented(doc, parts, same_objects=True) + "\n"
     if ctx.site_url:
         files.update(feeds(ctx))
     return files
@@ -399,9 +400,7 @@ def feeds(ctx: SiteContext) -> dict[str, str]:
         return f"{t.enum(m.severity)} · {t.enum(m.status)} · {product} · {t('pm')}: {ctx.person_name(m.pm)}"
 
     out = {}
-    order = ctx.feed_order
-    newest_first = sorted(ctx.kb.entries, key=lambda e: order[id(e)], reverse=True)
-    for (kind, key), entries in feed_groups(ctx.kb, newest_first, FEED_SIZE).items():
+    for (kind, key), entries in feed_groups(ctx.kb, ctx.feed_order, FEED_SIZE).items():
         path = ctx.feed_path(kind, key)
         # A feed shows its newest entries (atom() orders them the same way), their names and
         # labels: all in these versions. An edit of an older entry leaves the feed as it was.
