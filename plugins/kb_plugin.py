@@ -72,6 +72,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         self.state: incremental.PreviewState | None = None
         self.view = View(None)  # type: ignore[arg-type]  # set in on_config
         self.processed: set[str] = set()
+        self.unfilled: set[str] = set()
         self.git_facts: dict[str, GitFacts] = {}
         self.git_facts_warned = False  # `serve` reuses this object: warn once, not per rebuild
         self.search_pages: list[str] = []  # entry pages' output paths: what the search index holds
@@ -99,6 +100,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         language = self.config.language or ("zh" if theme_language.startswith("zh") else "en")
 
         self.processed = set()  # MkDocs may reuse this plugin object for the next build of `serve`
+        self.unfilled = set()  # generated pages whose charts are filled in on_page_context (the preview)
         self.state = incremental.state_for(config.docs_dir)
         # The on-disk cache is kb validate's (.kb_cache next to kb.yml); while serving, the in-memory
         # cache also skips reading unchanged files between rebuilds.
@@ -272,7 +274,14 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
             # (`is not None`: a Spill has a length, and an empty one is falsy)
             parked = self.spill.pop(PAGE_KEY + page.file.src_uri) if self.parking and self.spill is not None else None
             body = generated.html if parked is None else parked
-            content = note + (self.ctx.charts.fill(body) if self.ctx.charts else body) + html
+            charts = self.ctx.charts
+            if charts is not None and charts.keep_worker:
+                # The preview fills its charts in as late as it can (on_page_context), after every
+                # page's Markdown: the worker draws meanwhile, and the build seldom waits for it.
+                self.unfilled.add(page.file.src_uri)
+            elif charts is not None:
+                body = charts.fill(body)
+            content = note + body + html
             # Like an entry page's, its HTML waits on disk until written; not a page with a tag
             # listing, which mkdocs-material's tags plugin fills in between the two (on_env).
             if not self.parking or self.spill is None or generated.markdown_suffix:
@@ -300,11 +309,14 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
             parked = self.spill.pop(HTML_KEY + page.file.src_uri)
             if parked is not None:
                 page.content = parked
+        if page.file.src_uri in self.unfilled and self.ctx is not None and self.ctx.charts is not None:
+            self.unfilled.discard(page.file.src_uri)
+            page.content = self.ctx.charts.fill(page.content or "")
         return context
 
     @event_priority(110)  # before the tags plugin fills its listings (priority 100)
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
-        if self.ctx is not None and self.ctx.charts is not None:
+        if self.ctx is not None and self.ctx.charts is not None and not self.ctx.charts.keep_worker:
             self.ctx.charts.close()  # every chart is filled in by now: free the worker for the rest of the build
         if incremental.serving() and env.bytecode_cache is None:
             env.bytecode_cache = incremental.bytecode_cache()
@@ -353,6 +365,9 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         incremental.build_done()  # a failed rebuild's garbage is collected like a written one's
+        self.unfilled.clear()
+        if self.ctx is not None and self.ctx.charts is not None:
+            self.ctx.charts.close()
         if self.state is not None:
             self.state.failed()
 
