@@ -14,17 +14,26 @@ inode, and `Cache-Control: no-cache`: the browser asks again on every load, with
 gets `304 Not Modified` and no body while the file is the one it has. Nothing stale can be kept:
 the tag is taken from the very file being sent, after MkDocs has waited for any rebuild in
 progress, and a rewritten file has a new modification time.
+
+mkdocs-material's own stylesheets and script carry a digest of their content in their names
+(`main.57a0d79d.min.css`, `bundle.a5f9d56c.min.js`): another content is another name, so those are
+sent as `immutable` for a year and a reload does not even ask for them again. Every other file
+(the knowledge base's own assets and data among them) is asked for again on every load.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
 App = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 QUEUE = 128  # connections waiting to be accepted (the system caps it at net.core.somaxconn)
+# The theme's files named after their content: the digest mkdocs-material's build puts in them.
+HASHED = re.compile(r"/assets/(?:javascripts|stylesheets)/(?:[\w-]+/)*[\w-]+\.[0-9a-f]{8}\.min\.(?:js|css)")
+FOREVER = "max-age=31536000, immutable"
 
 
 def prepare(server: Any) -> None:
@@ -51,7 +60,8 @@ def wrap(app: App) -> App:
         if tag is None:
             start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
             return body
-        validators = [("ETag", tag), ("Cache-Control", "no-cache")]
+        named_by_content = HASHED.fullmatch(environ.get("PATH_INFO", "")) is not None
+        validators = [("ETag", tag), ("Cache-Control", FOREVER if named_by_content else "no-cache")]
         if tag in _tags(environ.get("HTTP_IF_NONE_MATCH", "")):
             with contextlib.suppress(Exception):
                 body.close()  # type: ignore[attr-defined]

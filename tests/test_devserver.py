@@ -64,6 +64,27 @@ def test_a_file_the_browser_has_is_not_sent_again(server: tuple[str, Path]) -> N
     assert status == 200 and body == b"body { color: blue }\n" and headers["ETag"] != tag
 
 
+def test_the_themes_files_named_after_their_content_are_kept_by_the_browser(server: tuple[str, Path]) -> None:
+    url, site = server
+    for rel in ("assets/javascripts/bundle.a5f9d56c.min.js", "assets/stylesheets/main.57a0d79d.min.css",
+                "assets/javascripts/workers/search.f8cc74c7.min.js", "assets/javascripts/bundle.min.js",
+                "assets/stylesheets/main.57a0d79.min.css", "assets/defectkb/kb.css"):
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text("/* x */\n", encoding="utf-8")
+    for rel in ("assets/javascripts/bundle.a5f9d56c.min.js", "assets/stylesheets/main.57a0d79d.min.css",
+                "assets/javascripts/workers/search.f8cc74c7.min.js"):
+        status, headers, _ = _get(url + rel)
+        assert (status, headers["Cache-Control"]) == (200, devserver.FOREVER), rel
+        assert "ETag" in headers
+    # no digest in the name (or not one of eight hex digits): asked for again on every load
+    for rel in ("assets/javascripts/bundle.min.js", "assets/stylesheets/main.57a0d79.min.css",
+                "assets/defectkb/kb.css"):
+        status, headers, _ = _get(url + rel)
+        assert (status, headers["Cache-Control"]) == (200, "no-cache"), rel
+    status, headers, _ = _get(url + "assets/javascripts/bundle.a5f9d56c.min.js/../../../index.html")
+    assert "immutable" not in headers.get("Cache-Control", "")
+
+
 def test_pages_and_errors_are_sent_as_mkdocs_sends_them(server: tuple[str, Path]) -> None:
     url, _site = server
     status, headers, body = _get(url)
