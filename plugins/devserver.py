@@ -15,10 +15,12 @@ gets `304 Not Modified` and no body while the file is the one it has. Nothing st
 the tag is taken from the very file being sent, after MkDocs has waited for any rebuild in
 progress, and a rewritten file has a new modification time.
 
-mkdocs-material's own stylesheets and script carry a digest of their content in their names
+mkdocs-material's own stylesheets and scripts carry a digest of their content in their names
 (`main.57a0d79d.min.css`, `bundle.a5f9d56c.min.js`): another content is another name, so those are
-sent as `immutable` for a year and a reload does not even ask for them again. Every other file
-(the knowledge base's own assets and data among them) is asked for again on every load.
+sent as `immutable` for a year and a reload does not even ask for them again. Only files the
+installed theme ships (`content_named`), not a file of the docs folder or of a `custom_dir` that
+merely looks like one, which its author may still edit. Every other file (the knowledge base's
+own assets and data among them) is asked for again on every load.
 """
 
 from __future__ import annotations
@@ -31,19 +33,37 @@ from typing import Any
 
 App = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 QUEUE = 128  # connections waiting to be accepted (the system caps it at net.core.somaxconn)
-# The theme's files named after their content: the digest mkdocs-material's build puts in them.
-HASHED = re.compile(r"/assets/(?:javascripts|stylesheets)/(?:[\w-]+/)*[\w-]+\.[0-9a-f]{8}\.min\.(?:js|css)")
+# A name with the digest mkdocs-material's build puts in its files, relative to the theme's folder.
+HASHED = re.compile(r"assets/(?:javascripts|stylesheets)/(?:[\w-]+/)*[\w-]+\.[0-9a-f]{8}\.min\.(?:js|css)")
 FOREVER = "max-age=31536000, immutable"
 
 
-def prepare(server: Any) -> None:
-    """Before `serve` starts the server (it binds and listens then): the deeper queue, the validators."""
+def content_named(theme_dirs: Iterable[str], own_dirs: Iterable[str]) -> frozenset[str]:
+    """Site paths (`assets/javascripts/bundle.a5f9d56c.min.js`) of the theme's files named after
+    their content, that no file of `own_dirs` (the docs folder, a `custom_dir`: what MkDocs
+    would serve instead) replaces."""
+    own = [d for d in own_dirs if d]
+    found = set()
+    for base in theme_dirs:
+        for sub in ("assets/javascripts", "assets/stylesheets"):
+            for root, _, names in os.walk(os.path.join(base, sub)):
+                for name in names:
+                    rel = os.path.relpath(os.path.join(root, name), base).replace(os.sep, "/")
+                    if HASHED.fullmatch(rel) and not any(os.path.exists(os.path.join(d, rel)) for d in own):
+                        found.add(rel)
+    return frozenset(found)
+
+
+def prepare(server: Any, immutable: frozenset[str] = frozenset()) -> None:
+    """Before `serve` starts the server (it binds and listens then): the deeper queue, the
+    validators, and the site paths (`content_named`) the browser may keep for good."""
     server.request_queue_size = QUEUE
-    server.set_app(wrap(server.get_app()))
+    server.set_app(wrap(server.get_app(), immutable, getattr(server, "mount_path", "/")))
 
 
-def wrap(app: App) -> App:
-    """`app` (MkDocs' `LiveReloadServer.serve_request`) with conditional responses for files."""
+def wrap(app: App, immutable: frozenset[str] = frozenset(), mount: str = "/") -> App:
+    """`app` (MkDocs' `LiveReloadServer.serve_request`) with conditional responses for files;
+    `immutable` holds site paths below `mount` (the server's path, "/" or "/kb/")."""
 
     def conditional(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         said: list[Any] = []
@@ -60,8 +80,9 @@ def wrap(app: App) -> App:
         if tag is None:
             start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
             return body
-        named_by_content = HASHED.fullmatch(environ.get("PATH_INFO", "")) is not None
-        validators = [("ETag", tag), ("Cache-Control", FOREVER if named_by_content else "no-cache")]
+        path = environ.get("PATH_INFO", "")
+        forever = path.startswith(mount) and path[len(mount):] in immutable
+        validators = [("ETag", tag), ("Cache-Control", FOREVER if forever else "no-cache")]
         if tag in _tags(environ.get("HTTP_IF_NONE_MATCH", "")):
             with contextlib.suppress(Exception):
                 body.close()  # type: ignore[attr-defined]

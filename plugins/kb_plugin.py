@@ -196,7 +196,11 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         if self.kb_config_path is not None:
             server.watch(str(self.kb_config_path))  # kb.yml changes rebuild the site too
         log.info(f"defectkb: watching for changes with {watcher.use_native(server, Path(config.docs_dir))}")
-        devserver.prepare(server)  # a reload of several tabs: no dropped connections, files fetched only if changed
+        # a reload of several tabs: no dropped connections, files fetched only if changed, the
+        # theme's content-named files not at all (not the user's own: they may still edit them)
+        own = [config.docs_dir, config.theme.custom_dir or ""]
+        theme_dirs = [d for d in config.theme.dirs if d not in own]
+        devserver.prepare(server, devserver.content_named(theme_dirs, own))
         return server
 
     # -- files -------------------------------------------------------------------------------

@@ -64,25 +64,50 @@ def test_a_file_the_browser_has_is_not_sent_again(server: tuple[str, Path]) -> N
     assert status == 200 and body == b"body { color: blue }\n" and headers["ETag"] != tag
 
 
-def test_the_themes_files_named_after_their_content_are_kept_by_the_browser(server: tuple[str, Path]) -> None:
-    url, site = server
-    for rel in ("assets/javascripts/bundle.a5f9d56c.min.js", "assets/stylesheets/main.57a0d79d.min.css",
-                "assets/javascripts/workers/search.f8cc74c7.min.js", "assets/javascripts/bundle.min.js",
-                "assets/stylesheets/main.57a0d79.min.css", "assets/defectkb/kb.css"):
-        (site / rel).parent.mkdir(parents=True, exist_ok=True)
-        (site / rel).write_text("/* x */\n", encoding="utf-8")
-    for rel in ("assets/javascripts/bundle.a5f9d56c.min.js", "assets/stylesheets/main.57a0d79d.min.css",
-                "assets/javascripts/workers/search.f8cc74c7.min.js"):
-        status, headers, _ = _get(url + rel)
-        assert (status, headers["Cache-Control"]) == (200, devserver.FOREVER), rel
-        assert "ETag" in headers
-    # no digest in the name (or not one of eight hex digits): asked for again on every load
-    for rel in ("assets/javascripts/bundle.min.js", "assets/stylesheets/main.57a0d79.min.css",
-                "assets/defectkb/kb.css"):
-        status, headers, _ = _get(url + rel)
-        assert (status, headers["Cache-Control"]) == (200, "no-cache"), rel
-    status, headers, _ = _get(url + "assets/javascripts/bundle.a5f9d56c.min.js/../../../index.html")
-    assert "immutable" not in headers.get("Cache-Control", "")
+def _write(root: Path, *rels: str) -> None:
+    for rel in rels:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("/* x */\n", encoding="utf-8")
+
+
+THEMES_OWN = ("assets/javascripts/bundle.a5f9d56c.min.js", "assets/stylesheets/main.57a0d79d.min.css",
+              "assets/javascripts/workers/search.f8cc74c7.min.js")
+
+
+def test_only_the_themes_own_files_named_after_their_content_are_kept_for_good(tmp_path: Path) -> None:
+    theme, docs, custom = tmp_path / "theme", tmp_path / "docs", tmp_path / "overrides"
+    _write(theme, *THEMES_OWN, "assets/javascripts/bundle.min.js", "assets/stylesheets/main.57a0d79.min.css",
+           "assets/javascripts/glightbox.0123abcd.min.js", "assets/stylesheets/palette.fb2fffe2.min.css",
+           "assets/images/favicon.0123abcd.min.js")
+    # the user's own files replace the theme's of the same path, and may still change
+    _write(docs, "assets/javascripts/glightbox.0123abcd.min.js")
+    _write(custom, "assets/stylesheets/palette.fb2fffe2.min.css")
+    immutable = devserver.content_named([str(theme)], [str(docs), str(custom)])
+    assert immutable == set(THEMES_OWN)
+
+    site = tmp_path / "site"
+    _write(site, *THEMES_OWN, "assets/javascripts/glightbox.0123abcd.min.js",
+           "assets/javascripts/mine.deadbeef.min.js", "assets/defectkb/kb.css")
+    for mount in ("/", "/kb/"):
+        live = LiveReloadServer(builder=lambda: None, host="127.0.0.1", port=0, root=str(site), mount_path=mount)
+        devserver.prepare(live, immutable)
+        live.server_bind()
+        live.server_activate()
+        thread = threading.Thread(target=live.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        thread.start()
+        try:
+            url = f"http://127.0.0.1:{live.server_address[1]}{mount}"
+            for rel in THEMES_OWN:
+                status, headers, _ = _get(url + rel)
+                assert (status, headers["Cache-Control"]) == (200, devserver.FOREVER), (mount, rel)
+                assert "ETag" in headers
+            for rel in ("assets/javascripts/glightbox.0123abcd.min.js", "assets/javascripts/mine.deadbeef.min.js",
+                        "assets/defectkb/kb.css"):
+                status, headers, _ = _get(url + rel)
+                assert (status, headers["Cache-Control"]) == (200, "no-cache"), (mount, rel)
+        finally:
+            live.shutdown()
+            live.server_close()
 
 
 def test_pages_and_errors_are_sent_as_mkdocs_sends_them(server: tuple[str, Path]) -> None:
