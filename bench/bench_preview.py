@@ -107,14 +107,15 @@ def next_severity(text: str) -> str:
 
 
 def measure(kb_dir: Path, full: bool, rounds: int, pause: float = 5.0,
-            severity: bool = False) -> list[dict[str, float]]:
+            severity: bool = False, server_log: Path | None = None) -> list[dict[str, float]]:
     from playwright.sync_api import sync_playwright
 
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "defectkb", "serve", "-a", f"127.0.0.1:{port}", *(["--full"] if full else [])]
     # Ctrl-C stops it at the end: a bench started in the background ignores SIGINT, and so would the server.
-    proc = subprocess.Popen(command, cwd=kb_dir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    log = open(server_log, "w") if server_log else subprocess.DEVNULL  # noqa: SIM115 (open while serving)
+    proc = subprocess.Popen(command, cwd=kb_dir, env=env, stdout=log, stderr=log,
                             start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     url = f"http://127.0.0.1:{port}/"
     start = time.monotonic()
@@ -179,6 +180,7 @@ def main() -> None:
     parser.add_argument("--edit", choices=["title", "severity"], default="title",
                         help="what each save changes in the newest defect besides its title (a severity "
                              "changes the charts of the insights, home and PM pages)")
+    parser.add_argument("--server-log", type=Path, help="write the server's log here (dirty mode)")
     parser.add_argument("--modes", nargs="+", choices=["dirty", "full"], default=["dirty", "full"])
     parser.add_argument("--no-search", action="store_true",
                         help="serve without the Pagefind index (it is rebuilt in the background after every save)")
@@ -190,7 +192,8 @@ def main() -> None:
         config.write_text(text.replace("  - defectkb ", "  - defectkb:\n      search: none\n   ", 1), encoding="utf-8")
     rows = []
     for full in [m == "full" for m in args.modes]:
-        got = measure(kb_dir, full, args.rounds, args.pause, args.edit == "severity")
+        got = measure(kb_dir, full, args.rounds, args.pause, args.edit == "severity",
+                      None if full else args.server_log)
         for i, r in enumerate(got):
             print(f"  round {i + 1}: " + ", ".join(f"{k} {v:.2f} s" for k, v in r.items() if k != "load")
                   + f" (load average {r['load']:.1f})", flush=True)

@@ -4,6 +4,8 @@ of an N-entry knowledge base under cProfile, after a first build and an edit of 
     python bench/profile_preview.py --entries 10000 [--top 30]
     python bench/profile_preview.py --entries 10000 --rounds 4 --parts   # unprofiled, per part
     python bench/profile_preview.py --entries 10000 --rounds 4 --parts --edit severity  # charts change
+    python bench/profile_preview.py --entries 10000 --rounds 4 --parts --edit severity --open
+        # as with bench_preview.py's three tabs open: the first pass (their pages) and the second apart
 
 `--parts` times every rebuild without the profiler (which inflates Python-heavy work and hides
 C-heavy work), per MkDocs event and per group of generated pages. To compare two versions of
@@ -95,7 +97,7 @@ class _Parts:
             self.wrap(pages, name, f"pages:{name}")
         for name in ("product_pages", "tag_pages", "people_pages", "insight_pages", "digest_pages"):
             self.wrap(pages, name, f"pages:{name}", generator=True)
-        self.wrap(kb_plugin, "data_files", "data files")
+        self.wrap(kb_plugin, "data_groups", "data files", generator=True)
         self.wrap(kb_plugin, "load", "load and rules")
         self.wrap(incremental.PreviewState, "plan", "plan")
         for event in ("on_config", "on_files", "on_env", "on_post_build", "on_page_content", "on_post_page"):
@@ -115,6 +117,20 @@ class _Parts:
                 + ", ".join(f"{k} {v:.2f}" for k, v in parts if v >= 0.01))
 
 
+def _open_tabs(pages: list[str]) -> Any:
+    """The preview's record of open tabs (plugins/reloads.py) on a server that is never started,
+    with `pages` open as if their tabs had just asked for reloads."""
+    from defectkb.mkdocs_plugin import reloads
+    from mkdocs.livereload import LiveReloadServer
+
+    server = LiveReloadServer(builder=lambda: None, host="127.0.0.1", port=0, root=".")
+    server.server_close()
+    tabs = reloads.install(server)
+    for page in pages:
+        tabs.seen[page] = float("inf")  # asked "now", whenever the build looks
+    return tabs
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--entries", type=int, default=10000)
@@ -127,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--parts", action="store_true", help="no profiler: time every rebuild per part")
     ap.add_argument("--edit", choices=["title", "severity"], default="title",
                     help="what each round changes in the newest defect (a severity changes charts)")
+    ap.add_argument("--open", action="store_true",
+                    help="as with the entry page, the defects index and the PM page open in tabs (bench_preview.py): "
+                         "each rebuild is a first pass and a second pass (plugins/reloads.py), timed apart")
     args = ap.parse_args(argv)
     os.environ["NO_MKDOCS_2_WARNING"] = "1"
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
@@ -157,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"first build: {time.perf_counter() - t0:.1f} s", flush=True)
     collector = _Collections()
     gc.callbacks.append(collector)
-    path, _, _ = newest_defect(kb_dir)
+    path, stem, pm = newest_defect(kb_dir)
+    tabs = _open_tabs([f"defects/{stem}/", "defects/", f"people/{pm}/"]) if args.open else None
     taken: cProfile.Profile | None = None
     profiled = (args.profile_round or args.rounds) - 1  # the round profiled, from 0
     for n in range(args.rounds):
@@ -190,6 +210,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  charts: {chart_stats['rendered'] - drawn['rendered']} drawn in "
                   f"{chart_stats['seconds'] - drawn['seconds']:.2f} s by the worker; the build waited "
                   f"{chart_stats['waited'] - drawn['waited']:.2f} s for them", flush=True)
+        if tabs is not None and tabs.built is not None and tabs.built.later:
+            if parts is not None:
+                parts.seconds.clear()
+            t1 = time.perf_counter()
+            tabs.second_pass = True
+            build(config(), serve_url="http://127.0.0.1:8000/", dirty=True)
+            tabs.second_pass = False
+            second = time.perf_counter() - t1
+            print(f"  second pass: {second:.2f} s" + (f"; parts: {parts.summary(second)}" if parts else ""))
     if taken is None:
         return 0
     out = io.StringIO()

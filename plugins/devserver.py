@@ -28,14 +28,18 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from .reloads import Reloads
 
 App = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 QUEUE = 128  # connections waiting to be accepted (the system caps it at net.core.somaxconn)
 # A name with the digest mkdocs-material's build puts in its files, relative to the theme's folder.
 HASHED = re.compile(r"assets/(?:javascripts|stylesheets)/(?:[\w-]+/)*[\w-]+\.[0-9a-f]{8}\.min\.(?:js|css)")
 FOREVER = "max-age=31536000, immutable"
+LIVERELOAD = re.compile(r"/livereload/([0-9]+)/[0-9]+")  # a tab asking for reloads (MkDocs' script)
 
 
 def content_named(theme_dirs: Iterable[str], own_dirs: Iterable[str]) -> frozenset[str]:
@@ -54,18 +58,24 @@ def content_named(theme_dirs: Iterable[str], own_dirs: Iterable[str]) -> frozens
     return frozenset(found)
 
 
-def prepare(server: Any, immutable: frozenset[str] = frozenset()) -> None:
+def prepare(server: Any, immutable: frozenset[str] = frozenset(), reloads: Reloads | None = None) -> None:
     """Before `serve` starts the server (it binds and listens then): the deeper queue, the
-    validators, and the site paths (`content_named`) the browser may keep for good."""
+    validators, the site paths (`content_named`) the browser may keep for good, and the tabs'
+    live-reload requests answered by page (`reloads`)."""
     server.request_queue_size = QUEUE
-    server.set_app(wrap(server.get_app(), immutable, getattr(server, "mount_path", "/")))
+    server.set_app(wrap(server.get_app(), immutable, getattr(server, "mount_path", "/"), reloads))
 
 
-def wrap(app: App, immutable: frozenset[str] = frozenset(), mount: str = "/") -> App:
+def wrap(app: App, immutable: frozenset[str] = frozenset(), mount: str = "/", reloads: Reloads | None = None) -> App:
     """`app` (MkDocs' `LiveReloadServer.serve_request`) with conditional responses for files;
-    `immutable` holds site paths below `mount` (the server's path, "/" or "/kb/")."""
+    `immutable` holds site paths below `mount` (the server's path, "/" or "/kb/"). With `reloads`,
+    it answers the tabs' live-reload requests and learns when requests come."""
 
     def conditional(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if reloads is not None:
+            reloads.last_request = time.monotonic()
+            if poll := LIVERELOAD.fullmatch(environ.get("PATH_INFO", "")):
+                return reloads.poll(environ, start_response, int(poll[1]))
         said: list[Any] = []
 
         def hold(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:

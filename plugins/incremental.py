@@ -32,6 +32,7 @@ from typing import Any
 from defectkb.knowledgebase import Entry, KnowledgeBase
 from defectkb.loader import SourceCache
 from defectkb.site import memo
+from defectkb.site.pages import DATA_GROUPS, LATER_GROUPS, PAGE_GROUPS, GeneratedPage
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
@@ -209,14 +210,44 @@ class PreviewState:
     next_data: dict[str, str] = field(default_factory=dict)
     next_sitemap: tuple[Any, ...] | None = None
     pages: tuple[tuple[str, str], ...] = ()  # this build's pages: source and output paths
+    # The groups of generated pages and data files (kb.site.pages) as they were last made: what a
+    # first pass leaves for later (`later`) it takes from here.
+    group_pages: dict[str, list[GeneratedPage]] = field(default_factory=dict)
+    group_urls: dict[str, frozenset[str]] = field(default_factory=dict)  # each group's pages (reloads.page_key)
+    group_data: dict[str, tuple[str, ...]] = field(default_factory=dict)  # each group's data files
 
-    def keep_data(self, file: File, content: str) -> None:
+    def keep_data(self, file: File, content: str) -> bool:
         """A data file (`api/`, index rows, chart CSV) whose content the last written build wrote
-        is not written again (at 10,000 entries they hold megabytes)."""
+        is not written again (at 10,000 entries they hold megabytes). Whether it is written."""
         self.next_data[file.src_uri] = content
         last = self.data.get(file.src_uri)
         if last is not None and (last is content or last == content):
             _force(file, False)  # still written if it is missing
+            return False
+        return True
+
+    def made(self, group: str, pages: list[GeneratedPage], urls: frozenset[str]) -> None:
+        self.group_pages[group], self.group_urls[group] = pages, urls
+
+    def later(self, kb: KnowledgeBase, open_pages: frozenset[str]) -> frozenset[str]:
+        """The groups of generated pages and data files this rebuild may leave for a second pass
+        (`reloads.TwoPass`): those no open page belongs to, as last made. None when anything but
+        entries changed (kb.yml, registries, the day), when an entry was added, removed or given
+        another id (the pages themselves may change), or on the first build."""
+        if self.first or not self.cache.changed or self.context != (kb.registry, kb.config, kb.today):
+            return frozenset()
+        if len(kb.entries) != len(self.fingerprints) or any(
+                e.id not in self.fingerprints for e in kb.entries if e.source.path in self.cache.changed):
+            return frozenset()
+        later = set()
+        for group in LATER_GROUPS:
+            if group in PAGE_GROUPS and (group not in self.group_pages or self.group_urls[group] & open_pages):
+                continue
+            if group in DATA_GROUPS and (group not in self.group_data
+                                         or any(p not in self.data for p in self.group_data[group])):
+                continue
+            later.add(group)
+        return frozenset(later) if not later.isdisjoint(PAGE_GROUPS) else frozenset()
 
     def keep_sitemap(self, day: str, site_url: str | None) -> bool:
         """Whether the sitemap the last written build wrote is this build's: the same pages at the
@@ -239,6 +270,7 @@ class PreviewState:
         """A build stopped halfway: anything may be on disk, so the next build writes it all."""
         self.data, self.sitemap, self.on_disk = {}, None, frozenset()
         self.next_data, self.next_sitemap = {}, None
+        self.group_pages, self.group_urls, self.group_data = {}, {}, {}
 
     def plan(self, kb: KnowledgeBase, generated: dict[str, tuple[str, str]], pages: list[File], tags_dir: str) -> None:
         """Decide, for every page, whether this dirty build must render it again."""

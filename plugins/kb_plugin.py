@@ -27,7 +27,7 @@ from defectkb.rules.duplicates import search_ahead
 from defectkb.site.card import entry_card
 from defectkb.site.chrome import page_chrome
 from defectkb.site.context import SiteContext
-from defectkb.site.pages import GeneratedPage, data_files, generate
+from defectkb.site.pages import GeneratedPage, data_groups, generate_groups
 from defectkb.site.sanitize import UnreadableLinks, clean_html
 from defectkb.vcs.history import FactsUnavailable, GitFacts, git_facts
 from defectkb.visibility import AudienceError, View, audience, view_for
@@ -38,7 +38,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_build_date
 
-from . import devserver, incremental, watcher
+from . import devserver, incremental, reloads, watcher
 from .config import DefectKBConfig
 from .search import build_search_index, index_in_background, release_memory
 from .spill import Spill
@@ -73,6 +73,8 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         self.view = View(None)  # type: ignore[arg-type]  # set in on_config
         self.processed: set[str] = set()
         self.unfilled: set[str] = set()
+        self.later: frozenset[str] = frozenset()  # groups of pages left for a second pass (reloads)
+        self.written: set[str] = set()  # pages written by this build, and pages shown from files it wrote
         self.git_facts: dict[str, GitFacts] = {}
         self.git_facts_warned = False  # `serve` reuses this object: warn once, not per rebuild
         self.search_pages: list[str] = []  # entry pages' output paths: what the search index holds
@@ -101,6 +103,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
 
         self.processed = set()  # MkDocs may reuse this plugin object for the next build of `serve`
         self.unfilled = set()  # generated pages whose charts are filled in on_page_context (the preview)
+        self.written = set()
         self.state = incremental.state_for(config.docs_dir)
         # The on-disk cache is kb validate's (.kb_cache next to kb.yml); while serving, the in-memory
         # cache also skips reading unchanged files between rebuilds.
@@ -200,10 +203,19 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         # theme's content-named files not at all (not the user's own: they may still edit them)
         own = [config.docs_dir, config.theme.custom_dir or ""]
         theme_dirs = [d for d in config.theme.dirs if d not in own]
-        devserver.prepare(server, devserver.content_named(theme_dirs, own))
+        # the open pages first, the rest after their tabs reloaded; a tab reloads when its page changed
+        devserver.prepare(server, devserver.content_named(theme_dirs, own), reloads.install(server))
         return server
 
     # -- files -------------------------------------------------------------------------------
+    def _later(self) -> frozenset[str]:
+        """Groups of generated pages this preview rebuild leaves for a second pass: the ones no
+        open tab shows (`reloads`, `PreviewState.later`)."""
+        open_pages = reloads.first_pass_open() if self.state is not None and self.kb is not None else None
+        if not open_pages or self.state is None or self.kb is None:
+            return frozenset()
+        return self.state.later(self.kb, open_pages)
+
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.kb is not None and self.ctx is not None
         data_prefix = self.kb.config.data_dir.strip("/") + "/"
@@ -214,21 +226,33 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         self.ctx.home_is_generated = files.get_file_from_path("index.md") is None
         self.search_pages = [f.dest_uri for f in files if f.src_uri in self.entries]
         self.generated = {}
-        for page in generate(self.ctx):
-            if files.get_file_from_path(page.src) is not None:
-                continue  # a hand-written page of the same path wins
-            if self.parking and self.spill is not None:
-                self.spill.put(PAGE_KEY + page.src, page.html)  # read back once, when the page renders
-                page = replace(page, html="")
-            self.generated[page.src] = page
-            # The HTML is added after Markdown (on_page_content): Python-Markdown would spend most
-            # of the build re-parsing large HTML blocks it has nothing to do with.
-            files.append(File.generated(config, page.src, content=page.markdown_suffix or "\n"))
-        for path, content in data_files(self.ctx).items():
-            file = File.generated(config, path, content=content)
-            if self.state is not None:
-                self.state.keep_data(file, content)
-            files.append(file)
+        self.later = self._later()
+        for group, made in generate_groups(self.ctx, self.later):
+            urls = set()
+            for page in made if made is not None else self.state.group_pages[group]:  # type: ignore[union-attr]
+                if files.get_file_from_path(page.src) is not None:
+                    continue  # a hand-written page of the same path wins
+                if self.parking and self.spill is not None:
+                    self.spill.put(PAGE_KEY + page.src, page.html)  # read back once, when the page renders
+                    page = replace(page, html="")
+                self.generated[page.src] = page
+                # The HTML is added after Markdown (on_page_content): Python-Markdown would spend most
+                # of the build re-parsing large HTML blocks it has nothing to do with.
+                file = File.generated(config, page.src, content=page.markdown_suffix or "\n")
+                files.append(file)
+                urls.add(reloads.page_key(file.url))
+            if made is not None and self.state is not None:
+                self.state.made(group, made, frozenset(urls))
+        for group, data in data_groups(self.ctx, self.later):
+            if self.state is not None and data is None:  # left for later: as the last build wrote it
+                data = {path: self.state.data[path] for path in self.state.group_data[group]}
+            elif self.state is not None:
+                self.state.group_data[group] = tuple(data or ())
+            for path, content in (data or {}).items():
+                file = File.generated(config, path, content=content)
+                if self.state is not None and self.state.keep_data(file, content):
+                    self.written |= self.state.group_urls.get(group, frozenset())  # their pages load it
+                files.append(file)
         self.ctx.row_cache.clear()  # table rows are shared while pages are generated, not after
         if self.ctx.charts is not None:
             self.ctx.charts.start()  # charts render in a worker while MkDocs renders the entry pages
@@ -334,6 +358,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         """Feed links in the head and the search box in the header: HTML the theme has no slot for."""
         self.progress.advance()
+        self.written.add(reloads.page_key(page.url))
         if self.ctx is None:
             return output
         output = page_chrome(self.ctx, page.file.src_uri, output)
@@ -347,6 +372,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         incremental.build_done()
         if self.state is not None:
             self.state.written()
+            reloads.built(reloads.Built(later=bool(self.later), pages=frozenset(self.written)))
         if self.ctx is not None and self.ctx.charts is not None:
             self.ctx.charts.close()
         if self.spill is not None:

@@ -70,30 +70,60 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.0f}%"
 
 
-def generate(ctx: SiteContext) -> Iterator[GeneratedPage]:
+# The groups of generated pages, in the order they are listed. The preview may make some of them
+# after the rest of a rebuild has been written (`generate(..., later=...)`); tag pages are always
+# made, since mkdocs-material's tags plugin fills in their listings from every page of the build.
+PAGE_GROUPS = ("home", "indexes", "products", "tags", "people", "insights", "digests", "search")
+DATA_GROUPS = ("indexes", "insights", "api")  # data files, by the group of pages that shows them
+LATER_GROUPS = frozenset(PAGE_GROUPS) - {"tags", "search"} | {"api"}
+
+
+def generate_groups(ctx: SiteContext, later: frozenset[str] = frozenset()
+                    ) -> Iterator[tuple[str, list[GeneratedPage] | None]]:
+    """Each group of generated pages with its pages, or None for a group in `later`, which is
+    not made (its pages' inputs are not even worked out)."""
     # The insights pages are made first (a few dozen) and listed in their place: in the preview,
     # the worker draws their charts, the ones an edit most often changes, while the rest is made.
-    insights = list(insight_pages(ctx))
-    if ctx.home_is_generated:
-        yield home(ctx)
-    yield index_page(ctx, "defect")
-    yield index_page(ctx, "lesson")
-    yield from product_pages(ctx)
-    yield from tag_pages(ctx)
-    yield from people_pages(ctx)
-    yield from insights
-    for src, title, html in digest_pages(ctx):
-        yield GeneratedPage(src, title, html, search=False)
-    if ctx.search:
-        yield search_page(ctx)
+    insights = None if "insights" in later else list(insight_pages(ctx))
+    makers = {
+        "home": lambda: [home(ctx)] if ctx.home_is_generated else [],
+        "indexes": lambda: [index_page(ctx, "defect"), index_page(ctx, "lesson")],
+        "products": lambda: list(product_pages(ctx)),
+        "tags": lambda: list(tag_pages(ctx)),
+        "people": lambda: list(people_pages(ctx)),
+        "insights": lambda: insights or [],
+        "digests": lambda: [GeneratedPage(src, title, html, search=False) for src, title, html in digest_pages(ctx)],
+        "search": lambda: [search_page(ctx)] if ctx.search else [],
+    }
+    for group in PAGE_GROUPS:
+        yield group, None if group in later else makers[group]()
+
+
+def generate(ctx: SiteContext) -> Iterator[GeneratedPage]:
+    for _group, pages in generate_groups(ctx):
+        yield from pages or ()
+
+
+def data_groups(ctx: SiteContext, later: frozenset[str] = frozenset()
+                ) -> Iterator[tuple[str, dict[str, str] | None]]:
+    """Non-page files, after the pages are generated, by group (None for a group in `later`):
+    the rows of the index tables; the charts' CSVs, the stats API and the feeds; the entries API."""
+    makers = {
+        "indexes": lambda: {data_src(ctx, kind): entries_json(ctx, kind, PAGE_ROWS) for kind in ("defect", "lesson")},
+        "insights": lambda: insight_files(ctx),
+        # api/entries.json (+ one file per kind): the documented, versioned data of the site (docs/api.md)
+        "api": lambda: api_files(ctx.kb, lambda e: ctx.url(e.rel_path), record_json=lambda e: _api_json(ctx, e)),
+    }
+    for group in DATA_GROUPS:
+        yield group, None if group in later else makers[group]()
 
 
 def data_files(ctx: SiteContext) -> dict[str, str]:
-    """Non-page files the generated pages load: the rows of the index tables."""
-    files = {data_src(ctx, kind): entries_json(ctx, kind, PAGE_ROWS) for kind in ("defect", "lesson")}
-    files.update(insight_files(ctx))
-    # api/entries.json (+ one file per kind): the documented, versioned data of the site (docs/api.md)
-    files.update(api_files(ctx.kb, lambda e: ctx.url(e.rel_path), record_json=lambda e: _api_json(ctx, e)))
+    """Non-page files the generated pages load: the rows of the index tables, and the rest of
+    `data_groups`."""
+    files: dict[str, str] = {}
+    for _group, made in data_groups(ctx):
+        files.update(made or {})
     return files
 
 

@@ -115,3 +115,43 @@ def test_dirty_rebuild_keeps_other_pages_right(browser, preview):
     assert tagged and all(any(i in word for word in listed) for i in tagged), (tagged, listed)
     page.context.close()
     guard.check()
+
+
+def test_open_pages_first_and_each_tab_reloads_for_its_own_page(browser, preview):
+    """A severity edit with the PM page and the insights overview open: the PM page is written and
+    reloaded first, the insights page follows in a second pass, and the PM tab does not reload
+    again for the second pass (it wrote nothing the PM page shows)."""
+    root, url = preview
+    guard = Guard()
+    count_loads = "sessionStorage.kbLoads = String(Number(sessionStorage.kbLoads || 0) + 1);"
+    pm, insights = new_page(browser, guard), new_page(browser, guard)
+    for page, path in ((pm, "people/zhang.wei/"), (insights, "insights/")):
+        page.add_init_script(count_loads)
+        page.goto(url + path)
+    figures = insights.locator("main").inner_text()
+    log = root / "serve.log"
+    passes = log.read_text(encoding="utf-8").count("reloading the open pages first")
+    builds = log.read_text(encoding="utf-8").count("Reloading browsers")
+    new_title = f"先开先刷 {int(time.time() * 1000) % 100000}"
+    path = root / "content" / ENTRY
+    text = path.read_text(encoding="utf-8")
+    current = next(line for line in text.split("\n") if line.startswith("title: "))
+    severity = next(line for line in text.split("\n") if line.startswith("severity: "))
+    other = "severity: minor" if severity != "severity: minor" else "severity: fatal"
+    path.write_text(text.replace(current, f"title: {new_title}", 1).replace(severity, other, 1), encoding="utf-8")
+    pm.wait_for_function("t => document.querySelector('#kb-person-owned').textContent.includes(t)", arg=new_title,
+                         timeout=60_000)
+    insights.wait_for_function("old => document.querySelector('main').innerText !== old", arg=figures, timeout=60_000)
+    deadline = time.monotonic() + 30
+    while log.read_text(encoding="utf-8").count("Reloading browsers") == builds and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.5)  # the second pass is written and published: a tab it would reload has done so by now
+    assert log.read_text(encoding="utf-8").count("reloading the open pages first") == passes + 1
+    assert pm.evaluate("sessionStorage.kbLoads") == "2", "the PM tab reloaded once: for the first pass"
+    assert insights.evaluate("Number(sessionStorage.kbLoads)") >= 2
+    shown = insights.locator("main").inner_text()
+    insights.reload()  # what the server has now: the tab showed it already
+    assert shown != figures and insights.locator("main").inner_text() == shown
+    for page in (pm, insights):
+        page.context.close()
+    guard.check()
