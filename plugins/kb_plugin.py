@@ -204,7 +204,8 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         own = [config.docs_dir, config.theme.custom_dir or ""]
         theme_dirs = [d for d in config.theme.dirs if d not in own]
         # the open pages first, the rest after their tabs reloaded; a tab reloads when its page changed
-        devserver.prepare(server, devserver.content_named(theme_dirs, own), reloads.install(server))
+        devserver.prepare(server, devserver.content_named(theme_dirs, own),
+                          reloads.install(server, watcher.changed.take))
         return server
 
     # -- files -------------------------------------------------------------------------------
@@ -372,7 +373,8 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         incremental.build_done()
         if self.state is not None:
             self.state.written()
-            reloads.built(reloads.Built(later=bool(self.later), pages=frozenset(self.written)))
+            reloads.built(reloads.Built(later=bool(self.later), pages=frozenset(self.written),
+                                        docs_dir=os.path.abspath(config.docs_dir)))
         if self.ctx is not None and self.ctx.charts is not None:
             self.ctx.charts.close()
         if self.spill is not None:

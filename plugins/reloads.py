@@ -11,10 +11,11 @@ view, and those take about half of the rebuild. Here:
   (`PreviewState.later` in `incremental`). That first pass is written and the open tabs reload;
   once they have loaded (each asks for reloads again) a second pass makes and writes the rest
   (`TwoPass`). An edit in the meantime goes first: the rest is made by the next build.
-- A tab reloads when a build it has not seen changed its page (`Reloads.due`). After a second pass
-  that is only the tabs whose page it wrote, or whose page loads a data file it wrote; after any
-  other build every tab reloads, as in MkDocs (a template, a stylesheet or a data file may show
-  anywhere).
+- A tab reloads when a build it has not seen changed its page (`Reloads.due`): only the tabs
+  whose page the build wrote, or whose page loads a data file it wrote, when that is known. It
+  is after a second pass, and after a rebuild for edits of Markdown files in the docs folder
+  alone, as the watcher's notifications name them (`watcher.changed`). After any other build
+  every tab reloads, as in MkDocs: a template, a stylesheet or an image may show anywhere.
 
 The server's epochs are MkDocs 1.6's `LiveReloadServer` internals: `_epoch_cond`, `_visible_epoch`
 and `_wanted_epoch`, which this module sets only as MkDocs' own build loop does.
@@ -23,6 +24,7 @@ and `_wanted_epoch`, which this module sets only as MkDocs' own build loop does.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -50,6 +52,7 @@ class Built:
 
     later: bool = False  # groups of pages were left for a second pass
     pages: frozenset[str] = frozenset()  # page_key of every page written, or shown from a file written
+    docs_dir: str = ""  # where the pages' Markdown is
 
 
 @dataclass
@@ -111,7 +114,8 @@ class Reloads:
         """Pages a tab asked about within the server's timeout (a tab asks again at least as often)."""
         horizon = time.monotonic() - float(getattr(self.server, "poll_response_timeout", 60)) - 5
         with self.cond:
-            return frozenset(p for p, t in self.seen.items() if t >= horizon)
+            self.seen = {p: t for p, t in self.seen.items() if t >= horizon}  # closed tabs' pages go
+            return frozenset(self.seen)
 
     # -- the builds' side ----------------------------------------------------------------------
     def record(self, epoch: int, pages: frozenset[str] | None) -> None:
@@ -146,20 +150,22 @@ class TwoPass:
     """MkDocs' `builder` for the preview's server: a build that left groups of pages for later is
     published at once, and the rest is built once the open tabs have reloaded."""
 
-    def __init__(self, reloads: Reloads, builder: Callable[..., Any]) -> None:
-        self.reloads, self.builder = reloads, builder
+    def __init__(self, reloads: Reloads, builder: Callable[..., Any],
+                 changes: Callable[[], frozenset[str] | None] = lambda: None) -> None:
+        self.reloads, self.builder, self.changes = reloads, builder, changes
 
     def __call__(self, *args: Any, **kwargs: Any) -> None:
         r, server = self.reloads, self.reloads.server
         r.built = None
+        paths = self.changes()  # what this build is for (a change from now on is the next build's)
         self.builder(*args, **kwargs)
         first, r.built = r.built, None
         with r.cond:
-            r.record(server._wanted_epoch, None)  # MkDocs publishes it next, unless we do
+            r.record(server._wanted_epoch, shown(first, paths))  # MkDocs publishes it next, unless we do
         if first is None or not first.later:
             return
         with r.cond:
-            expected = r.waiting  # each of them reloads: the first pass changed "any page"
+            expected = r.waiting  # the tabs asking now: the ones the first pass reloads ask again
             r.since, r.back = server._wanted_epoch, 0
             server._visible_epoch = server._wanted_epoch
             r.cond.notify_all()
@@ -178,14 +184,33 @@ class TwoPass:
             r.publish(round(time.monotonic() * 1000), second.pages)  # MkDocs' epoch clock
 
 
+def shown(built: Built | None, paths: frozenset[str] | None) -> frozenset[str] | None:
+    """The pages whose tabs a build reloads: the ones it wrote or wrote a file for, when the
+    changes it was for are Markdown files in the docs folder alone (besides files MkDocs leaves
+    out, such as an editor's hidden swap files, and files gone again); None (every page)
+    otherwise, or when either is unknown."""
+    if built is None or paths is None or not built.docs_dir:
+        return None
+    docs = os.path.join(built.docs_dir, "")
+    for path in paths:
+        inside = path.startswith(docs)
+        if inside and (path.endswith(".md") or any(p.startswith(".") for p in path[len(docs):].split(os.sep))):
+            continue  # a page, or a hidden file (MkDocs' exclude_docs leaves those out by default)
+        if inside and not os.path.lexists(path):
+            continue  # an editor's temporary file, gone again
+        return None
+    return built.pages
+
+
 _reloads: Reloads | None = None
 
 
-def install(server: Any) -> Reloads:
-    """Per-page reloads and two passes for `server` (called from on_serve)."""
+def install(server: Any, changes: Callable[[], frozenset[str] | None] = lambda: None) -> Reloads:
+    """Per-page reloads and two passes for `server` (called from on_serve); `changes` tells which
+    files changed since it was last called (`watcher.changed.take`), None if it cannot."""
     global _reloads
     _reloads = Reloads(server)
-    server.builder = TwoPass(_reloads, server.builder)
+    server.builder = TwoPass(_reloads, server.builder, changes)
     return _reloads
 
 

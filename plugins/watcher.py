@@ -15,6 +15,9 @@ With notifications the preview also waits less for a save to end (`QUIET`): MkDo
 rebuild once no change has come for 0.1 s, a pause made for polling; the notifications of one
 save (a write, or a temporary file renamed over the entry) arrive within a few milliseconds.
 A change that comes after a rebuild has started starts another one, as before.
+
+The notifications also say which files changed (`changed`): a rebuild after edits of Markdown
+files alone reloads only the tabs whose page it wrote (`reloads`). Polling does not say.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import logging
 import os
 import re
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +40,32 @@ LOCAL_FILESYSTEMS = frozenset({"ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", 
 # Seconds without a change before a rebuild starts, with notifications (MkDocs' `build_delay`: 0.1).
 QUIET = 0.03
 _OCTAL = re.compile(r"\\([0-7]{3})")
+
+
+class Changed:
+    """The paths the notifications named since the last `take`."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.paths: set[str] = set()
+        self.active = False  # notifications are in use (polling names no path)
+
+    def note(self, event: Any) -> None:
+        with self.lock:
+            self.paths.add(os.fsdecode(event.src_path))
+            if getattr(event, "dest_path", ""):
+                self.paths.add(os.fsdecode(event.dest_path))
+
+    def take(self) -> frozenset[str] | None:
+        """The paths changed since the last call, or None if they are not known (polling)."""
+        if not self.active:
+            return None
+        with self.lock:
+            taken, self.paths = frozenset(self.paths), set()
+        return taken
+
+
+changed = Changed()
 
 
 def mode() -> str:
@@ -71,6 +101,7 @@ def native_is_reliable(folder: Path) -> bool:
 def use_native(server: Any, folder: Path) -> str:
     """Swap the not yet started polling observer of MkDocs' live-reload `server` for the native
     one, re-watching what it watched. Returns what the preview now uses, for the log."""
+    changed.active = False  # until notifications are in use
     chosen = mode()
     if chosen == "poll" or (chosen == "auto" and not native_is_reliable(folder)):
         return "polling every 0.5 s"
@@ -93,6 +124,7 @@ def use_native(server: Any, folder: Path) -> str:
         for _ in range(count):
             server.watch(path)
     server.build_delay = min(server.build_delay, QUIET)
+    changed.active = True
     return "the operating system's change notifications"
 
 
@@ -132,9 +164,20 @@ def _observer_class(base: type) -> type:
     # build reads every file it watches, which would start the next rebuild.
     changes = [FileCreatedEvent, FileModifiedEvent, FileDeletedEvent, FileMovedEvent, DirDeletedEvent, DirMovedEvent]
 
+    class Noting:
+        """MkDocs' handler (which asks for a rebuild), after noting the paths in `changed`."""
+
+        def __init__(self, handler: Any) -> None:
+            self.handler = handler
+
+        def dispatch(self, event: Any) -> None:
+            changed.note(event)
+            self.handler.dispatch(event)
+
     class ChangesOnly(base):  # type: ignore[misc, valid-type]
         def schedule(self, event_handler: Any, path: str, *, recursive: bool = False,
                      event_filter: Any = None) -> Any:
-            return super().schedule(event_handler, path, recursive=recursive, event_filter=event_filter or changes)
+            return super().schedule(Noting(event_handler), path, recursive=recursive,
+                                    event_filter=event_filter or changes)
 
     return ChangesOnly

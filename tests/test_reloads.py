@@ -124,3 +124,20 @@ def test_nothing_is_left_for_later_without_an_open_page_or_when_more_than_entrie
     _preview(site_copy)
     assert r.built is not None and not r.built.later, "a registry edit may show on any page"
     _assert_same_as_full_build(site_copy)
+
+
+def test_a_build_for_markdown_edits_alone_reloads_the_tabs_of_the_pages_it_wrote(tmp_path: Path) -> None:
+    docs = tmp_path / "content"
+    (docs / "defects").mkdir(parents=True)
+    entry, style = docs / "defects" / "DEF-1.md", docs / "extra.css"
+    entry.write_text("x", encoding="utf-8")
+    style.write_text("x", encoding="utf-8")
+    (docs / ".DEF-1.md.swp").write_text("x", encoding="utf-8")
+    built = reloads.Built(pages=frozenset({"defects/DEF-1/", "defects/"}), docs_dir=str(docs))
+    assert reloads.shown(built, frozenset({str(entry)})) == built.pages
+    assert reloads.shown(built, frozenset({str(entry), str(docs / ".DEF-1.md.swp"), str(docs / "4913")})) \
+        == built.pages, "a hidden swap file and a temporary file gone again show on no page"
+    assert reloads.shown(built, frozenset({str(entry), str(style)})) is None, "a stylesheet may show on any page"
+    assert reloads.shown(built, frozenset({str(tmp_path / "kb.yml")})) is None, "outside the docs folder"
+    assert reloads.shown(built, None) is None, "polling names no file"
+    assert reloads.shown(None, frozenset({str(entry)})) is None, "a build that said nothing (kb serve --full)"

@@ -59,8 +59,10 @@ def test_native_watcher_sees_writes_and_ignores_reads(tmp_path, monkeypatch):
         time.sleep(0.3)
         entry.read_text(encoding="utf-8")  # the build reads every file: no rebuild
         assert not _wants_rebuild(server, 1.0)
+        watcher.changed.take()
         entry.write_text("---\ntitle: b\n---\n", encoding="utf-8")
         assert _wants_rebuild(server, 5.0)
+        assert watcher.changed.take() == {str(entry)}, "the notifications name the file (reloads.shown)"
         time.sleep(0.3)
         _wants_rebuild(server, 0.2)
         (docs / "defects" / "DEF-0002.md").write_text("---\ntitle: c\n---\n", encoding="utf-8")

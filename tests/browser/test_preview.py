@@ -119,8 +119,8 @@ def test_dirty_rebuild_keeps_other_pages_right(browser, preview):
 
 def test_open_pages_first_and_each_tab_reloads_for_its_own_page(browser, preview):
     """A severity edit with the PM page and the insights overview open: the PM page is written and
-    reloaded first, the insights page follows in a second pass, and the PM tab does not reload
-    again for the second pass (it wrote nothing the PM page shows)."""
+    reloaded first, the insights page follows in a second pass, and each tab reloads once, when
+    its own page was written."""
     root, url = preview
     guard = Guard()
     count_loads = "sessionStorage.kbLoads = String(Number(sessionStorage.kbLoads || 0) + 1);"
@@ -139,16 +139,19 @@ def test_open_pages_first_and_each_tab_reloads_for_its_own_page(browser, preview
     severity = next(line for line in text.split("\n") if line.startswith("severity: "))
     other = "severity: minor" if severity != "severity: minor" else "severity: fatal"
     path.write_text(text.replace(current, f"title: {new_title}", 1).replace(severity, other, 1), encoding="utf-8")
-    pm.wait_for_function("t => document.querySelector('#kb-person-owned').textContent.includes(t)", arg=new_title,
+    pm.wait_for_function("t => (document.querySelector('#kb-person-owned')?.textContent || '').includes(t)", arg=new_title,
                          timeout=60_000)
-    insights.wait_for_function("old => document.querySelector('main').innerText !== old", arg=figures, timeout=60_000)
+    insights.wait_for_function("old => (document.querySelector('main')?.innerText ?? old) !== old", arg=figures, timeout=60_000)
     deadline = time.monotonic() + 30
     while log.read_text(encoding="utf-8").count("Reloading browsers") == builds and time.monotonic() < deadline:
         time.sleep(0.2)
     time.sleep(1.5)  # the second pass is written and published: a tab it would reload has done so by now
     assert log.read_text(encoding="utf-8").count("reloading the open pages first") == passes + 1
     assert pm.evaluate("sessionStorage.kbLoads") == "2", "the PM tab reloaded once: for the first pass"
-    assert insights.evaluate("Number(sessionStorage.kbLoads)") >= 2
+    # With change notifications (which name the edited file) the first pass reloads only the tabs
+    # of the pages it wrote; polling names no file, so every tab reloads after it too.
+    native = "change notifications" in log.read_text(encoding="utf-8")
+    assert insights.evaluate("Number(sessionStorage.kbLoads)") == (2 if native else 3)
     shown = insights.locator("main").inner_text()
     insights.reload()  # what the server has now: the tab showed it already
     assert shown != figures and insights.locator("main").inner_text() == shown
