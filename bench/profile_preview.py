@@ -97,7 +97,10 @@ class _Parts:
             self.wrap(pages, name, f"pages:{name}")
         for name in ("product_pages", "tag_pages", "people_pages", "insight_pages", "digest_pages"):
             self.wrap(pages, name, f"pages:{name}", generator=True)
-        self.wrap(kb_plugin, "data_groups", "data files", generator=True)
+        if hasattr(kb_plugin, "data_groups"):
+            self.wrap(kb_plugin, "data_groups", "data files", generator=True)
+        else:  # the code before the groups (to compare side by side)
+            self.wrap(kb_plugin, "data_files", "data files")
         self.wrap(kb_plugin, "load", "load and rules")
         self.wrap(incremental.PreviewState, "plan", "plan")
         for event in ("on_config", "on_files", "on_env", "on_post_build", "on_page_content", "on_post_page"):

@@ -68,10 +68,11 @@ def state_for(docs_dir: str) -> PreviewState | None:
     return state
 
 
-def build_done() -> None:
-    """Called when a preview build has been written: collect its garbage once the preview is idle."""
+def build_done(second_pass: bool = False) -> None:
+    """Called when a preview build has been written: collect its garbage once the preview is idle
+    (soon after a second pass: the open tabs reloaded before it, `reloads.TwoPass`)."""
     if _enabled:
-        collector.settle_later()
+        collector.settle_later(collector.SOON if second_pass else collector.IDLE)
 
 
 class Collector:
@@ -84,9 +85,14 @@ class Collector:
     left (MkDocs' pages and files refer to each other) and freezes the survivors (gc.freeze), so
     that the collections between rebuilds walk only what is new. After MAX_UNSETTLED rebuilds in a
     row without an idle moment the collection runs at once, so memory stays bounded.
+
+    After a second pass (`reloads`) the open tabs have reloaded already, so the collection runs
+    SOON seconds after it is written: three seconds later it would often be under way when the
+    next save comes, and a collection cannot be stopped.
     """
 
     IDLE = 3.0
+    SOON = 0.5
     MAX_UNSETTLED = 3
 
     def __init__(self) -> None:
@@ -103,7 +109,7 @@ class Collector:
                 self.timer = None
             gc.disable()
 
-    def settle_later(self) -> None:
+    def settle_later(self, idle: float | None = None) -> None:
         with self.lock:
             self.unsettled += 1
             if self.timer is not None:
@@ -112,7 +118,7 @@ class Collector:
                 self.timer = None
                 self._settle()
                 return
-            self.timer = threading.Timer(self.IDLE, self._settle_if_current)
+            self.timer = threading.Timer(self.IDLE if idle is None else idle, self._settle_if_current)
             self.timer.daemon = True
             self.timer.start()
 

@@ -370,7 +370,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         self.progress.finish(f"rendered {self.progress.stage.count} pages")
-        incremental.build_done()
+        incremental.build_done(second_pass=reloads.second_pass())
         if self.state is not None:
             self.state.written()
             reloads.built(reloads.Built(later=bool(self.later), pages=frozenset(self.written),

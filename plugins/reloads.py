@@ -11,11 +11,11 @@ view, and those take about half of the rebuild. Here:
   (`PreviewState.later` in `incremental`). That first pass is written and the open tabs reload;
   once they have loaded (each asks for reloads again) a second pass makes and writes the rest
   (`TwoPass`). An edit in the meantime goes first: the rest is made by the next build.
-- A tab reloads when a build it has not seen changed its page (`Reloads.due`): only the tabs
-  whose page the build wrote, or whose page loads a data file it wrote, when that is known. It
-  is after a second pass, and after a rebuild for edits of Markdown files in the docs folder
-  alone, as the watcher's notifications name them (`watcher.changed`). After any other build
-  every tab reloads, as in MkDocs: a template, a stylesheet or an image may show anywhere.
+- A tab reloads only when a build it has not seen changed its page (`Reloads.due`). What a build
+  changed is known after a second pass, and after a rebuild for edits of Markdown files in the
+  docs folder alone (the watcher's notifications name the files: `watcher.changed`): the pages it
+  wrote, and the pages that load a data file it wrote. After any other build every tab reloads,
+  as in MkDocs: a template, a stylesheet or an image may show on any page.
 
 The server's epochs are MkDocs 1.6's `LiveReloadServer` internals: `_epoch_cond`, `_visible_epoch`
 and `_wanted_epoch`, which this module sets only as MkDocs' own build loop does.
@@ -63,7 +63,7 @@ class Reloads:
     changes: dict[int, frozenset[str] | None] = field(default_factory=dict)  # epoch -> pages (None: all)
     floor: int = 0  # the newest epoch forgotten: a tab older than it reloads
     seen: dict[str, float] = field(default_factory=dict)  # page -> when a tab last asked
-    waiting: int = 0  # tabs asking now
+    asking: dict[object, tuple[str | None, int]] = field(default_factory=dict)  # the tabs asking now: page, epoch
     back: int = 0  # tabs that asked with an epoch at least `since` (reloaded tabs asking again)
     since: int = 0
     last_request: float = 0.0
@@ -100,13 +100,14 @@ class Reloads:
             if self.since and epoch >= self.since:
                 self.back += 1
                 self.cond.notify_all()
-            self.waiting += 1
+            token = object()
+            self.asking[token] = (page, epoch)
             try:
                 if not self.due(page, epoch):
                     self.cond.wait_for(lambda: self.due(page, epoch), timeout=timeout)
                 answer = self.server._visible_epoch if self.due(page, epoch) else epoch
             finally:
-                self.waiting -= 1
+                del self.asking[token]
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [b"%d" % answer]
 
@@ -165,9 +166,9 @@ class TwoPass:
         if first is None or not first.later:
             return
         with r.cond:
-            expected = r.waiting  # the tabs asking now: the ones the first pass reloads ask again
             r.since, r.back = server._wanted_epoch, 0
             server._visible_epoch = server._wanted_epoch
+            expected = sum(r.due(page, epoch) for page, epoch in r.asking.values())  # they will ask again
             r.cond.notify_all()
         log.info("defectkb: reloading the open pages first; the other pages follow")
         r.settle(expected)
@@ -225,6 +226,10 @@ def first_pass_open() -> frozenset[str] | None:
     if r is None or r.second_pass:
         return None
     return r.open_pages()
+
+
+def second_pass() -> bool:
+    return _reloads is not None and _reloads.second_pass
 
 
 def built(info: Built) -> None:
