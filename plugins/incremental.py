@@ -237,9 +237,9 @@ class PreviewState:
 
     def later(self, kb: KnowledgeBase, open_pages: frozenset[str]) -> frozenset[str]:
         """The groups of generated pages and data files this rebuild may leave for a second pass
-        (`reloads.TwoPass`): those no open page belongs to, as last made. None when anything but
+        (`reloads.TwoPass`): those no open page belongs to, as last made. None of them when anything but
         entries changed (kb.yml, registries, the day), when an entry was added, removed or given
-        another id (the pages themselves may change), or on the first build."""
+        another id (the pages themselves may change), and on the first build."""
         if self.first or not self.cache.changed or self.context != (kb.registry, kb.config, kb.today):
             return frozenset()
         if len(kb.entries) != len(self.fingerprints) or any(

@@ -34,7 +34,7 @@ from urllib.parse import unquote, urlsplit
 
 log = logging.getLogger("mkdocs.plugins.defectkb")
 
-KEEP = 64  # builds remembered per page; a tab older than all of them reloads
+KEEP = 64  # builds remembered; a tab older than all of them reloads
 SETTLE = 2.0  # seconds at most that a second pass waits for the reloaded tabs
 QUIET = 0.1  # ... and for a moment without requests, so their pages' files are served first
 
