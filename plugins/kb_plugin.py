@@ -228,7 +228,9 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         self.search_pages = [f.dest_uri for f in files if f.src_uri in self.entries]
         self.generated = {}
         self.later = self._later()
-        for group, made in generate_groups(self.ctx, self.later):
+        for group, making in generate_groups(self.ctx, self.later):
+            # the preview keeps each group's pages, for a first pass that leaves the group for later
+            made = list(making) if making is not None and self.state is not None else making
             urls = set()
             for page in made if made is not None else self.state.group_pages[group]:  # type: ignore[union-attr]
                 if files.get_file_from_path(page.src) is not None:
@@ -242,7 +244,7 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
                 file = File.generated(config, page.src, content=page.markdown_suffix or "\n")
                 files.append(file)
                 urls.add(reloads.page_key(file.url))
-            if made is not None and self.state is not None:
+            if isinstance(made, list) and self.state is not None:
                 self.state.made(group, made, frozenset(urls))
         for group, data in data_groups(self.ctx, self.later):
             if self.state is not None and data is None:  # left for later: as the last build wrote it

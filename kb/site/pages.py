@@ -7,7 +7,7 @@ a title and its body as HTML. The MkDocs plugin turns them into virtual files.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -79,21 +79,26 @@ LATER_GROUPS = frozenset(PAGE_GROUPS) - {"tags", "search"} | {"api"}
 
 
 def generate_groups(ctx: SiteContext, later: frozenset[str] = frozenset()
-                    ) -> Iterator[tuple[str, list[GeneratedPage] | None]]:
-    """Each group of generated pages with its pages, or None for a group in `later`, which is
+                    ) -> Iterator[tuple[str, Iterator[GeneratedPage] | None]]:
+    """Each group of generated pages with its pages, made one by one as they are taken (a build
+    parks each page's HTML before the next is made), or None for a group in `later`, which is
     not made (its pages' inputs are not even worked out)."""
     # The insights pages are made first (a few dozen) and listed in their place: in the preview,
     # the worker draws their charts, the ones an edit most often changes, while the rest is made.
     insights = None if "insights" in later else list(insight_pages(ctx))
-    makers = {
-        "home": lambda: [home(ctx)] if ctx.home_is_generated else [],
-        "indexes": lambda: [index_page(ctx, "defect"), index_page(ctx, "lesson")],
-        "products": lambda: list(product_pages(ctx)),
-        "tags": lambda: list(tag_pages(ctx)),
-        "people": lambda: list(people_pages(ctx)),
-        "insights": lambda: insights or [],
-        "digests": lambda: [GeneratedPage(src, title, html, search=False) for src, title, html in digest_pages(ctx)],
-        "search": lambda: [search_page(ctx)] if ctx.search else [],
+    def one(make: Callable[[], GeneratedPage], wanted: bool = True) -> Iterator[GeneratedPage]:
+        if wanted:
+            yield make()
+
+    makers: dict[str, Callable[[], Iterator[GeneratedPage]]] = {
+        "home": lambda: one(lambda: home(ctx), ctx.home_is_generated),
+        "indexes": lambda: (index_page(ctx, kind) for kind in ("defect", "lesson")),
+        "products": lambda: product_pages(ctx),
+        "tags": lambda: tag_pages(ctx),
+        "people": lambda: people_pages(ctx),
+        "insights": lambda: iter(insights or ()),
+        "digests": lambda: (GeneratedPage(src, title, html, search=False) for src, title, html in digest_pages(ctx)),
+        "search": lambda: one(lambda: search_page(ctx), ctx.search),
     }
     for group in PAGE_GROUPS:
         yield group, None if group in later else makers[group]()
