@@ -166,6 +166,8 @@ def measure(kb_dir: Path, full: bool, rounds: int, pause: float = 5.0,
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+        if server_log:
+            log.close()  # type: ignore[union-attr]
     print(f"{'full' if full else 'dirty'}: first build {first_build:.1f} s")
     return results
 

@@ -32,11 +32,15 @@ from typing import Any
 from defectkb.knowledgebase import Entry, KnowledgeBase
 from defectkb.loader import SourceCache
 from defectkb.site import memo
-from defectkb.site.pages import DATA_GROUPS, LATER_GROUPS, PAGE_GROUPS, GeneratedPage
+from defectkb.site.pages import DATA_GROUPS, PAGE_GROUPS, GeneratedPage
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from . import reuse
+
+# What a first pass may leave for later: every group but the tag pages, whose listings
+# mkdocs-material's tags plugin fills in from the pages of the same build, and the search page.
+LATER_GROUPS = frozenset(PAGE_GROUPS) - {"tags", "search"} | {"api"}
 
 _enabled = False
 _serving = False

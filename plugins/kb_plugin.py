@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable
 from dataclasses import replace
 from html import escape
 from pathlib import Path
@@ -212,10 +213,10 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
     def _later(self) -> frozenset[str]:
         """Groups of generated pages this preview rebuild leaves for a second pass: the ones no
         open tab shows (`reloads`, `PreviewState.later`)."""
-        open_pages = reloads.first_pass_open() if self.state is not None and self.kb is not None else None
-        if not open_pages or self.state is None or self.kb is None:
+        if self.state is None or self.kb is None:
             return frozenset()
-        return self.state.later(self.kb, open_pages)
+        open_pages = reloads.first_pass_open()
+        return self.state.later(self.kb, open_pages) if open_pages else frozenset()
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.kb is not None and self.ctx is not None
@@ -228,11 +229,19 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
         self.search_pages = [f.dest_uri for f in files if f.src_uri in self.entries]
         self.generated = {}
         self.later = self._later()
+        state = self.state
         for group, making in generate_groups(self.ctx, self.later):
-            # the preview keeps each group's pages, for a first pass that leaves the group for later
-            made = list(making) if making is not None and self.state is not None else making
+            pages: Iterable[GeneratedPage]
+            kept: list[GeneratedPage] | None = None  # the preview keeps them, for a first pass to reuse
+            if making is None:  # left for later (only in the preview): as the last build made them
+                assert state is not None
+                pages = state.group_pages[group]
+            elif state is None:
+                pages = making  # one by one: each page's HTML is parked before the next is made
+            else:
+                pages = kept = list(making)
             urls = set()
-            for page in made if made is not None else self.state.group_pages[group]:  # type: ignore[union-attr]
+            for page in pages:
                 if files.get_file_from_path(page.src) is not None:
                     continue  # a hand-written page of the same path wins
                 if self.parking and self.spill is not None:
@@ -244,17 +253,18 @@ class DefectKBPlugin(BasePlugin[DefectKBConfig]):
                 file = File.generated(config, page.src, content=page.markdown_suffix or "\n")
                 files.append(file)
                 urls.add(reloads.page_key(file.url))
-            if isinstance(made, list) and self.state is not None:
-                self.state.made(group, made, frozenset(urls))
+            if kept is not None and state is not None:
+                state.made(group, kept, frozenset(urls))
         for group, data in data_groups(self.ctx, self.later):
-            if self.state is not None and data is None:  # left for later: as the last build wrote it
-                data = {path: self.state.data[path] for path in self.state.group_data[group]}
-            elif self.state is not None:
-                self.state.group_data[group] = tuple(data or ())
-            for path, content in (data or {}).items():
+            if data is None:  # left for later (only in the preview): as the last build wrote it
+                assert state is not None
+                data = {path: state.data[path] for path in state.group_data[group]}
+            elif state is not None:
+                state.group_data[group] = tuple(data)
+            for path, content in data.items():
                 file = File.generated(config, path, content=content)
-                if self.state is not None and self.state.keep_data(file, content):
-                    self.written |= self.state.group_urls.get(group, frozenset())  # their pages load it
+                if state is not None and state.keep_data(file, content):
+                    self.written |= state.group_urls.get(group, frozenset())  # their pages load it
                 files.append(file)
         self.ctx.row_cache.clear()  # table rows are shared while pages are generated, not after
         if self.ctx.charts is not None:

@@ -17,8 +17,9 @@ view, and those take about half of the rebuild. Here:
   wrote, and the pages that load a data file it wrote. After any other build every tab reloads,
   as in MkDocs: a template, a stylesheet or an image may show on any page.
 
-The server's epochs are MkDocs 1.6's `LiveReloadServer` internals: `_epoch_cond`, `_visible_epoch`
-and `_wanted_epoch`, which this module sets only as MkDocs' own build loop does.
+The server's epochs are MkDocs 1.6's `LiveReloadServer` internals (`_epoch_cond`, `_visible_epoch`,
+`_wanted_epoch`, its clock `_timestamp`, and `_rebuild_cond` and `_want_rebuild` for a save that
+is waiting), which this module sets only as MkDocs' own build loop does.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from mkdocs.livereload import _timestamp
 
 log = logging.getLogger("mkdocs.plugins.defectkb")
 
@@ -182,7 +185,7 @@ class TwoPass:
             r.second_pass = False
         second, r.built = r.built, None
         if second is not None and second.pages:
-            r.publish(round(time.monotonic() * 1000), second.pages)  # MkDocs' epoch clock
+            r.publish(_timestamp(), second.pages)
 
 
 def shown(built: Built | None, paths: frozenset[str] | None) -> frozenset[str] | None:

@@ -123,6 +123,21 @@ def test_nothing_is_left_for_later_without_an_open_page_or_when_more_than_entrie
     edit(site_copy / "content" / DEFECT, ("severity: fatal", "severity: serious"))
     _preview(site_copy)
     assert r.built is not None and not r.built.later, "a registry edit may show on any page"
+    edit(site_copy / "content" / DEFECT, ("severity: serious", "severity: fatal"))
+    _preview(site_copy)
+    assert r.built is not None and r.built.later, "an entry edit with the home page open: the rest waits"
+    r.second_pass = True
+    try:
+        _preview(site_copy)
+    finally:
+        r.second_pass = False
+    text = (site_copy / "content" / DEFECT).read_text(encoding="utf-8")
+    (site_copy / "content" / "defects" / "DEF-0999-another-invoice-export.md").write_text(
+        text.replace("id: DEF-0001", "id: DEF-0999", 1).replace("title: 导出发票", "title: 另一次导出发票", 1)
+        .replace("related_lessons: [LES-0001]", "related_lessons: []", 1).replace("severity: fatal", "severity: minor"),
+        encoding="utf-8")
+    _preview(site_copy)
+    assert r.built is not None and not r.built.later, "a new entry may add pages (a month, a tag): one pass"
     _assert_same_as_full_build(site_copy)
 
 

@@ -70,12 +70,11 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.0f}%"
 
 
-# The groups of generated pages, in the order they are listed. The preview may make some of them
-# after the rest of a rebuild has been written (`generate(..., later=...)`); tag pages are always
-# made, since mkdocs-material's tags plugin fills in their listings from every page of the build.
+# The groups of generated pages, in the order they are listed, and of data files (named after the
+# group of pages that loads them; "api" is for readers outside the site). A build may make some
+# groups later than the rest (`later`): the preview's first pass does (plugins/reloads.py).
 PAGE_GROUPS = ("home", "indexes", "products", "tags", "people", "insights", "digests", "search")
-DATA_GROUPS = ("indexes", "insights", "api")  # data files, by the group of pages that shows them
-LATER_GROUPS = frozenset(PAGE_GROUPS) - {"tags", "search"} | {"api"}
+DATA_GROUPS = ("indexes", "insights", "api")
 
 
 def generate_groups(ctx: SiteContext, later: frozenset[str] = frozenset()
@@ -86,6 +85,7 @@ def generate_groups(ctx: SiteContext, later: frozenset[str] = frozenset()
     # The insights pages are made first (a few dozen) and listed in their place: in the preview,
     # the worker draws their charts, the ones an edit most often changes, while the rest is made.
     insights = None if "insights" in later else list(insight_pages(ctx))
+
     def one(make: Callable[[], GeneratedPage], wanted: bool = True) -> Iterator[GeneratedPage]:
         if wanted:
             yield make()
@@ -104,11 +104,6 @@ def generate_groups(ctx: SiteContext, later: frozenset[str] = frozenset()
         yield group, None if group in later else makers[group]()
 
 
-def generate(ctx: SiteContext) -> Iterator[GeneratedPage]:
-    for _group, pages in generate_groups(ctx):
-        yield from pages or ()
-
-
 def data_groups(ctx: SiteContext, later: frozenset[str] = frozenset()
                 ) -> Iterator[tuple[str, dict[str, str] | None]]:
     """Non-page files, after the pages are generated, by group (None for a group in `later`):
@@ -121,15 +116,6 @@ def data_groups(ctx: SiteContext, later: frozenset[str] = frozenset()
     }
     for group in DATA_GROUPS:
         yield group, None if group in later else makers[group]()
-
-
-def data_files(ctx: SiteContext) -> dict[str, str]:
-    """Non-page files the generated pages load: the rows of the index tables, and the rest of
-    `data_groups`."""
-    files: dict[str, str] = {}
-    for _group, made in data_groups(ctx):
-        files.update(made or {})
-    return files
 
 
 def _api_json(ctx: SiteContext, e: Entry) -> str:
@@ -463,4 +449,4 @@ def person_page(ctx: SiteContext, pid: str, kb_median: float | None) -> Generate
     return GeneratedPage(src, person.name, "".join(sections))
 
 
-__all__ = ["GeneratedPage", "fmt_time", "generate"]
+__all__ = ["GeneratedPage", "data_groups", "fmt_time", "generate_groups"]
